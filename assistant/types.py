@@ -1,0 +1,66 @@
+"""Values passed between retrieval, answering and the edges (CLI, UI, eval)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved passage: one chunk, or neighbouring chunks of one section merged."""
+
+    chunk_id: str  # id of the first chunk (merged passages keep all ids in chunk_ids)
+    doc_id: str
+    source: str  # path relative to corpus/
+    title: str
+    publisher: str
+    year: int | None
+    kind: str  # key of ingest.documents.KINDS
+    municipality: str | None
+    section: tuple[str, ...]
+    page_start: int | None
+    page_end: int | None
+    position: int
+    text: str
+    score: float = 0.0  # fused score used for ranking
+    dense_score: float | None = None  # cosine similarity of the dense side, if it found it
+    lexical_score: float | None = None  # BM25 score, if the lexical side found it
+    chunk_ids: tuple[str, ...] = ()
+
+    @property
+    def section_path(self) -> str:
+        return " › ".join(self.section)
+
+    @property
+    def page_label(self) -> str:
+        if self.page_start is None:
+            return ""
+        if self.page_end is None or self.page_end == self.page_start:
+            return str(self.page_start)
+        return f"{self.page_start}–{self.page_end}"
+
+    @property
+    def is_local(self) -> bool:
+        return self.kind == "lokal_rutin"
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int  # the marker number [n] in the answer text
+    passage: Passage
+    quote: str  # the exact sentence(s) of passage.text that support the claim
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str  # as asked, with personal data masked
+    standalone_question: str  # after follow-up rewriting
+    answer: str  # Swedish text with [n] markers
+    refused: bool
+    citations: tuple[Citation, ...]
+    retrieved: tuple[Passage, ...]
+    mode: str  # "extractive" | "llm"
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    privacy_notice: str | None = None  # set when personal data was masked
+    nearest: tuple[Passage, ...] = ()  # offered on refusal
+    flagged: tuple[str, ...] = ()  # LLM sentences removed by the grounding check
