@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     # Where things live
     corpus_dir: Path = ROOT / "corpus"
     data_dir: Path = ROOT / "data"
+    models_dir: Path | None = None  # default: data_dir / "models"
     manifest_name: str = "manifest.yaml"
     glossary_name: str = "ordlista.yaml"
 
@@ -81,4 +82,4 @@ class Settings(BaseSettings):
 
     @property
     def model_cache_dir(self) -> Path:
-        return self.data_dir / "models"
+        return self.models_dir or self.data_dir / "models"

@@ -1,0 +1,53 @@
+# Two commands for a fresh machine:
+#   make run   – creates .venv, installs, indexes corpus/ and starts the chat
+#   make test  – creates .venv, installs, runs lint, types and tests
+PYTHON ?= python3.11
+VENV   := .venv
+PIP    := $(VENV)/bin/pip
+BIN    := $(VENV)/bin
+# torch==2.13.0 (the CPU build) is installed first and held by constraints.txt, so nothing
+# pulls the CUDA build. The stamp makes a second run skip the install.
+STAMP  := $(VENV)/.installed
+
+.PHONY: run install test lint types unit slow browser-deps ingest ask clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -c constraints.txt -e ".[dev,baseline]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/kunskapsguide ingest
+	$(BIN)/kunskapsguide ask "vad gäller vid sekretess?"
+	$(BIN)/kunskapsguide ui
+
+ingest: install
+	$(BIN)/kunskapsguide ingest
+
+ask: install
+	$(BIN)/kunskapsguide ask "vad gäller vid sekretess?"
+
+browser-deps:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+lint: install
+	$(BIN)/ruff check ingest assistant ui eval tests
+
+types: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/pytest -q tests/unit
+
+test: install browser-deps lint types
+	$(BIN)/pytest -q -m "not slow" tests
+	$(BIN)/kunskapsguide eval gate
+
+slow: install browser-deps
+	$(BIN)/pytest -q -m slow tests
+
+clean:
+	rm -rf $(VENV) data

@@ -1,0 +1,103 @@
+"""Citations: numbering, the JSON shape of answers, and the plain-text rendering."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from assistant.types import Answer, Citation, Passage
+from ingest.documents import KINDS
+
+_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+def kind_label(kind: str) -> str:
+    return KINDS.get(kind, kind)
+
+
+def source_label(p: Passage) -> str:
+    """'Titel › Avsnitt, s. 7 (2021, Nationell vägledning)'."""
+    where = p.title + (f" › {p.section_path}" if p.section else "")
+    page = f", s. {p.page_label}" if p.page_label else ""
+    year = str(p.year) if p.year else "år saknas"
+    return f"{where}{page} ({year}, {kind_label(p.kind)})"
+
+
+def cited_numbers(text: str) -> list[int]:
+    """Marker numbers in order of first appearance."""
+    seen: list[int] = []
+    for match in _MARKER.finditer(text):
+        for part in match.group(1).split(","):
+            n = int(part)
+            if n not in seen:
+                seen.append(n)
+    return seen
+
+
+def renumber(text: str, citations: Sequence[Citation]) -> tuple[str, tuple[Citation, ...]]:
+    """Keep only cited sources and number them 1..n in order of first appearance."""
+    by_n = {c.n: c for c in citations}
+    order = [n for n in cited_numbers(text) if n in by_n]
+    mapping = {old: new for new, old in enumerate(order, start=1)}
+
+    def swap(match: re.Match[str]) -> str:
+        nums = [mapping[int(x)] for x in match.group(1).split(",") if int(x) in mapping]
+        return "[" + ", ".join(map(str, dict.fromkeys(nums))) + "]" if nums else ""
+
+    new_text = _MARKER.sub(swap, text)
+    new_citations = tuple(
+        Citation(n=mapping[n], passage=by_n[n].passage, quote=by_n[n].quote) for n in order
+    )
+    return new_text, new_citations
+
+
+def passage_to_dict(p: Passage, n: int | None = None, quote: str | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "source": p.source,
+        "title": p.title,
+        "section": p.section_path,
+        "page": p.page_label or None,
+        "year": p.year,
+        "kind": p.kind,
+        "quote": quote if quote is not None else "",
+        "text": p.text,
+        "score": round(p.score, 6),
+    }
+    if n is not None:
+        data = {"n": n, **data}
+    return data
+
+
+def answer_to_dict(answer: Answer) -> dict[str, Any]:
+    return {
+        "question": answer.question,
+        "answer": answer.answer,
+        "refused": answer.refused,
+        "citations": [passage_to_dict(c.passage, c.n, c.quote) for c in answer.citations],
+        "retrieved": [passage_to_dict(p) for p in answer.retrieved],
+        "nearest": [passage_to_dict(p) for p in answer.nearest],
+        "mode": answer.mode,
+        "timings_ms": {k: round(v, 1) for k, v in answer.timings_ms.items()},
+        "privacy_notice": answer.privacy_notice,
+        "standalone_question": answer.standalone_question,
+        "flagged": list(answer.flagged),
+    }
+
+
+def format_answer_text(answer: Answer) -> str:
+    """The answer as a terminal shows it: text, then numbered sources with quotes."""
+    lines = []
+    if answer.privacy_notice:
+        lines += [answer.privacy_notice, ""]
+    lines.append(answer.answer)
+    if answer.citations:
+        lines += ["", "Källor:"]
+        for c in answer.citations:
+            lines.append(f"  [{c.n}] {source_label(c.passage)} – {c.passage.source}")
+            lines.append(f'      "{c.quote}"')
+    if answer.refused and answer.nearest:
+        lines += ["", "Närmaste avsnitt i källorna:"]
+        for p in answer.nearest:
+            lines.append(f"  – {source_label(p)} – {p.source}")
+    return "\n".join(lines)

@@ -1,0 +1,233 @@
+"""The one place that wires settings into a ready assistant.
+
+`build_assistant(settings)` loads the embedding model, opens the index, builds the hybrid
+retriever and (in LLM mode) the chat model. `Assistant.ask` runs one question through:
+mask personal data → make it standalone → retrieve → decide to answer or refuse → answer
+(extractive, or LLM with a grounding check and the extractive answer as fallback) → cite.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from assistant.citations import renumber
+from assistant.extractive import compose
+from assistant.followup import rewrite_followup
+from assistant.glossary import Glossary
+from assistant.privacy import mask_personal_data, privacy_notice
+from assistant.refusal import Features, RefusalPolicy, coverage
+from assistant.retrieve import HybridRetriever, merge_neighbours
+from assistant.textnorm import content_terms
+from assistant.types import Answer, Passage
+from ingest.embeddings import E5Embeddings, load_embeddings
+from ingest.errors import EmptyIndexError, IndexMismatchError, LLMError
+from ingest.settings import Settings
+from ingest.store import ChunkStore, make_client
+
+log = logging.getLogger(__name__)
+
+REFUSAL_TEXT = (
+    "Källorna täcker inte den här frågan, så jag kan inte ge ett säkert svar. "
+    "Jag svarar bara utifrån dokumenten i kunskapsbanken. Fråga gärna en kollega eller "
+    "din samordnare, och se de närmaste avsnitten nedan."
+)
+COVERAGE_PASSAGES = 3  # the top passages a question's terms are looked for in
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    question: str
+    passages: tuple[Passage, ...]
+    privacy_notice: str | None
+
+
+def open_index(
+    settings: Settings, embedder: E5Embeddings | None = None, allow_mismatch: bool = False
+) -> tuple[E5Embeddings, ChunkStore]:
+    """Load the embedding model and open the index built with it."""
+    embedder = embedder or load_embeddings(settings)
+    try:
+        store = ChunkStore.open(settings, embedder.model_id, embedder.dimension)
+    except IndexMismatchError:
+        if not allow_mismatch:
+            raise
+        client = make_client(settings)
+        for name in (settings.collection, settings.collection + "__documents"):
+            try:
+                client.delete_collection(name)
+            except Exception:  # already gone
+                log.debug("no collection %s to delete", name)
+        store = ChunkStore(client, settings.collection, embedder.model_id, embedder.dimension)
+    return embedder, store
+
+
+def nearest_sections(passages: Sequence[Passage], n: int = 3) -> tuple[Passage, ...]:
+    out: list[Passage] = []
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    for p in passages:
+        key = (p.doc_id, p.section)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+        if len(out) == n:
+            break
+    return tuple(out)
+
+
+class Assistant:
+    """Holds the retriever (model, index, lexical index) and, in LLM mode, the chat model."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        retriever: HybridRetriever,
+        policy: RefusalPolicy,
+        chat_model: Any | None = None,
+    ) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.policy = policy
+        self.chat_model = chat_model
+
+    @property
+    def mode(self) -> str:
+        return "llm" if self.chat_model is not None else "extractive"
+
+    def refresh(self) -> None:
+        """Pick up an ingest that happened after start-up."""
+        self.retriever.refresh()
+
+    def search(self, question: str, k: int | None = None) -> SearchResult:
+        masked = mask_personal_data(question)
+        if self.retriever.size == 0:
+            raise EmptyIndexError("Indexet är tomt. Indexera korpusen med `kunskapsguide ingest`.")
+        result = self.retriever.retrieve(
+            masked.text, k or self.settings.top_k, self.settings.candidates
+        )
+        notice = privacy_notice(masked.found) if masked.found else None
+        return SearchResult(masked.text, result.passages, notice)
+
+    def features(self, question: str, expanded: str, passages: Sequence[Passage], dense_top: float) -> Features:
+        q_terms = content_terms(question)
+        e_terms = content_terms(expanded)
+        p_terms: set[str] = set()
+        for p in passages[:COVERAGE_PASSAGES]:
+            p_terms |= content_terms(f"{p.title} {p.section_path} {p.text}")
+        return Features(dense_top=dense_top, coverage=coverage(q_terms, e_terms, p_terms))
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[str] | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """Answer one question. `history`: the earlier (already masked) questions of the chat."""
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        masked = mask_personal_data(question)
+        notice = privacy_notice(masked.found) if masked.found else None
+        if self.retriever.size == 0:
+            raise EmptyIndexError("Indexet är tomt. Indexera korpusen med `kunskapsguide ingest`.")
+        standalone = self._standalone(masked.text, list(history or []))
+        t1 = time.perf_counter()
+        result = self.retriever.retrieve(standalone, self.settings.top_k, self.settings.candidates)
+        passages = merge_neighbours(self.retriever, result.passages)
+        t2 = time.perf_counter()
+        timings["rewrite"] = (t1 - t0) * 1000
+        timings["retrieve"] = (t2 - t1) * 1000
+        feats = self.features(standalone, result.query, passages, result.dense_top)
+        base = dict(
+            question=masked.text,
+            standalone_question=standalone,
+            retrieved=result.passages,
+            mode=self.mode,
+            privacy_notice=notice,
+        )
+        if self.policy.refuse(feats) or not passages:
+            timings["total"] = (time.perf_counter() - t0) * 1000
+            return Answer(
+                answer=REFUSAL_TEXT,
+                refused=True,
+                citations=(),
+                nearest=nearest_sections(result.passages),
+                timings_ms=timings,
+                **base,  # type: ignore[arg-type]
+            )
+        answer = self._answer(standalone, result.query, passages, on_token, base)
+        timings["answer"] = (time.perf_counter() - t2) * 1000
+        timings["total"] = (time.perf_counter() - t0) * 1000
+        return replace(answer, timings_ms=timings)
+
+    def _standalone(self, question: str, history: list[str]) -> str:
+        if not history:
+            return question
+        if self.chat_model is not None:
+            from assistant.answer_llm import rewrite_question
+
+            try:
+                return rewrite_question(question, history, self.chat_model)
+            except LLMError:
+                log.warning("LLM rewrite failed; using rules")
+        return rewrite_followup(question, history)
+
+    def _extractive(self, expanded: str, passages: Sequence[Passage], base: dict[str, Any]) -> Answer:
+        text, citations = compose(content_terms(expanded), passages)
+        text, citations = renumber(text, citations)
+        if not citations:
+            return Answer(
+                answer=REFUSAL_TEXT, refused=True, citations=(),
+                nearest=nearest_sections(passages), **base,
+            )  # fmt: skip
+        return Answer(answer=text, refused=False, citations=citations, **base)
+
+    def _answer(
+        self,
+        standalone: str,
+        expanded: str,
+        passages: Sequence[Passage],
+        on_token: Callable[[str], None] | None,
+        base: dict[str, Any],
+    ) -> Answer:
+        if self.chat_model is None:
+            answer = self._extractive(expanded, passages, base)
+            if on_token and not answer.refused:
+                on_token(answer.answer)
+            return answer
+        from assistant.llm_answer_flow import answer_with_llm
+
+        return answer_with_llm(self, standalone, expanded, passages, on_token, base)
+
+    def as_runnable(self) -> Runnable[Any, Answer]:
+        """The assistant as a LangChain Runnable: input a question, or {"question", "history"}."""
+
+        def run(inp: Any) -> Answer:
+            if isinstance(inp, str):
+                return self.ask(inp)
+            return self.ask(inp["question"], history=inp.get("history"))
+
+        return RunnableLambda(run, name="Kunskapsguide")
+
+
+def build_assistant(
+    settings: Settings,
+    embedder: E5Embeddings | None = None,
+    store: ChunkStore | None = None,
+) -> Assistant:
+    if store is None:
+        embedder, store = open_index(settings, embedder)
+    elif embedder is None:
+        embedder = load_embeddings(settings)
+    glossary = Glossary.load(settings.corpus_dir / settings.glossary_name)
+    retriever = HybridRetriever(store, embedder, glossary)
+    chat_model = None
+    if settings.mode == "llm":
+        from assistant.llm import build_chat_model
+
+        chat_model = build_chat_model(settings)
+    return Assistant(settings, retriever, RefusalPolicy.load(), chat_model)

@@ -1,0 +1,199 @@
+"""Incremental, idempotent indexing of the corpus.
+
+For each document: hash it; unchanged → skip; new or changed → load, clean, chunk, embed, and
+swap it in (ChunkStore.put_document is crash-safe); documents gone from the corpus → delete.
+A document that fails is reported with its reason and skipped; the rest goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from filelock import FileLock, Timeout
+from tqdm import tqdm
+
+from ingest.chunk import chunk_document
+from ingest.documents import Chunk, DocumentMeta, LoadedDocument
+from ingest.errors import DocumentError, IndexLockedError, KunskapsguideError
+from ingest.loaders import content_hash, load_document
+from ingest.manifest import discover
+from ingest.settings import Settings
+from ingest.store import ChunkStore
+
+log = logging.getLogger(__name__)
+
+
+class ChunkEmbedder(Protocol):
+    model_id: str
+    dimension: int
+    passage_token_budget: int
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+
+@dataclass(frozen=True)
+class Failure:
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()  # unchanged
+    failed: tuple[Failure, ...] = ()
+    chunks: int = 0  # live chunks in the index after the run
+    embedded_chunks: int = 0  # chunks embedded in this run
+    seconds: float = 0.0
+    garbage_collected: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "added": list(self.added),
+            "updated": list(self.updated),
+            "removed": list(self.removed),
+            "skipped": list(self.skipped),
+            "failed": [{"source": f.source, "reason": f.reason} for f in self.failed],
+            "chunks": self.chunks,
+            "embedded_chunks": self.embedded_chunks,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+@dataclass
+class _Run:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+    embedded: int = 0
+
+
+def writer_lock(settings: Settings, timeout: float = 0.0) -> FileLock:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(settings.data_dir / "index.lock"), timeout=timeout)
+
+
+def prepare_chunks(
+    path: Path, meta: DocumentMeta, settings: Settings, embedder: ChunkEmbedder
+) -> tuple[LoadedDocument, list[Chunk]]:
+    """Load and chunk one document (no index change). Raises DocumentError."""
+    doc = load_document(path, meta, max_bytes=int(settings.max_file_mb * 1024 * 1024))
+    chunks = chunk_document(
+        doc,
+        count_tokens=embedder.count_tokens,
+        token_budget=embedder.passage_token_budget,
+        target_tokens=settings.chunk_tokens,
+        overlap_tokens=settings.chunk_overlap_tokens,
+    )
+    if not chunks:
+        raise DocumentError(
+            f"{meta.source}: dokumentet gav ingen text att indexera. Kontrollera filen.",
+            path=meta.source,
+        )
+    return doc, chunks
+
+
+def index_chunks(
+    chunks: list[Chunk], store: ChunkStore, embedder: ChunkEmbedder, batch_size: int, bar: bool
+) -> None:
+    vectors: list[list[float]] = []
+    texts = [c.embed_text for c in chunks]
+    steps = range(0, len(texts), batch_size)
+    for start in tqdm(steps, desc=chunks[0].source, unit="batch", leave=False, disable=not bar):
+        vectors.extend(embedder.embed_documents(texts[start : start + batch_size]))
+    store.put_document(chunks, vectors)
+
+
+def ingest(
+    settings: Settings,
+    store: ChunkStore,
+    embedder: ChunkEmbedder,
+    *,
+    rebuild: bool = False,
+    progress: bool = False,
+    on_document: Callable[[int, int, str], None] | None = None,
+    lock_timeout: float = 0.0,
+) -> IngestReport:
+    """Bring the index in line with the corpus. Holds the writer lock while it runs."""
+    lock = writer_lock(settings, lock_timeout)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise IndexLockedError(
+            "Indexering pågår redan i en annan process. Vänta tills den är klar och försök igen."
+        ) from exc
+    try:
+        return _ingest_locked(settings, store, embedder, rebuild, progress, on_document)
+    finally:
+        lock.release()
+
+
+def _ingest_locked(
+    settings: Settings,
+    store: ChunkStore,
+    embedder: ChunkEmbedder,
+    rebuild: bool,
+    progress: bool,
+    on_document: Callable[[int, int, str], None] | None,
+) -> IngestReport:
+    started = time.perf_counter()
+    if rebuild:
+        store.reset()
+    collected = store.collect_garbage()
+    metas, problems = discover(settings.corpus_dir, settings.manifest_path)
+    run = _Run(failed=[Failure(p.source, p.reason) for p in problems])
+    live = store.live_hashes()
+    seen: set[str] = set()
+    for i, meta in enumerate(tqdm(metas, desc="Indexerar", unit="dok", disable=not progress)):
+        if on_document:
+            on_document(i, len(metas), meta.source)
+        seen.add(meta.doc_id)
+        path = settings.corpus_dir / meta.source
+        try:
+            digest = content_hash(path.read_bytes(), meta)
+        except OSError as exc:
+            run.failed.append(Failure(meta.source, f"Filen kunde inte läsas: {exc}"))
+            continue
+        if live.get(meta.doc_id) == digest:
+            run.skipped.append(meta.source)
+            continue
+        try:
+            _, chunks = prepare_chunks(path, meta, settings, embedder)
+            index_chunks(chunks, store, embedder, settings.embedding_batch_size, progress)
+        except KunskapsguideError as exc:
+            log.warning("skipped %s: %s", meta.source, exc)
+            run.failed.append(Failure(meta.source, str(exc)))
+            continue
+        run.embedded += len(chunks)
+        (run.updated if meta.doc_id in live else run.added).append(meta.source)
+    # A manifest entry whose file vanished keeps its old chunks out: it is removed too,
+    # and reported as failed above, so the coordinator sees it.
+    for doc_id in sorted(set(live) - seen):
+        store.delete_document(doc_id)
+        run.removed.append(doc_id)
+    return IngestReport(
+        added=tuple(run.added),
+        updated=tuple(run.updated),
+        removed=tuple(run.removed),
+        skipped=tuple(run.skipped),
+        failed=tuple(run.failed),
+        chunks=store.count(),
+        embedded_chunks=run.embedded,
+        seconds=time.perf_counter() - started,
+        garbage_collected=collected,
+    )

@@ -1,0 +1,305 @@
+"""The one module that talks to Chroma.
+
+Two collections: `<name>` holds the chunks with their vectors, `<name>__documents` a registry
+of which version (content hash) of each document is live. A document update writes the new
+version's chunks first, then flips the registry record, then deletes the old chunks. A crash
+at any point leaves either the old or the new version live (readers filter on the registry),
+and the next ingest removes the orphans. Chunk ids include the version, so nothing is ever
+overwritten in place and nothing is ever duplicated.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from ingest.documents import Chunk
+from ingest.errors import EmptyIndexError, IndexMismatchError, StoreError
+from ingest.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_REGISTRY_SUFFIX = "__documents"
+_DUMMY_VECTOR = [0.0]  # the registry needs no vectors; Chroma requires one
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    doc_id: str
+    source: str
+    title: str
+    kind: str
+    year: int | None
+    content_hash: str
+    chunks: int
+    indexed_at: float  # unix time
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as read back from the store (the chunk fields retrieval needs)."""
+
+    id: str
+    text: str
+    embed_text: str
+    metadata: dict[str, Any]
+    score: float | None = None  # cosine similarity for vector queries
+
+
+def make_client(settings: Settings) -> Any:
+    """An embedded PersistentClient, or an HttpClient for a `chroma run` server."""
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    try:
+        if settings.store == "server":
+            headers = (
+                {"Authorization": f"Bearer {settings.chroma_token}"}
+                if settings.chroma_token
+                else None
+            )
+            return chromadb.HttpClient(
+                host=settings.chroma_host,
+                port=settings.chroma_port,
+                headers=headers,
+                settings=chroma_settings,
+            )
+        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    except Exception as exc:  # chromadb raises many types; translate at the boundary
+        where = (
+            f"Chroma-servern {settings.chroma_host}:{settings.chroma_port}"
+            if settings.store == "server"
+            else f"indexet i {settings.chroma_dir}"
+        )
+        raise StoreError(
+            f"Kunde inte öppna {where}: {exc}. Kontrollera inställningarna, eller bygg om "
+            "indexet med `kunskapsguide ingest --rebuild`."
+        ) from exc
+
+
+def _chunk_metadata(chunk: Chunk) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "doc_id": chunk.doc_id,
+        "source": chunk.source,
+        "title": chunk.title,
+        "publisher": chunk.publisher,
+        "kind": chunk.kind,
+        "section": json.dumps(list(chunk.section), ensure_ascii=False),
+        "section_path": chunk.section_path,
+        "position": chunk.position,
+        "content_hash": chunk.content_hash,
+        "chunk_id": chunk.chunk_id,
+        "embed_text": chunk.embed_text,
+    }
+    optional = {
+        "year": chunk.year,
+        "municipality": chunk.municipality,
+        "page_start": chunk.page_start,
+        "page_end": chunk.page_end,
+    }
+    meta.update({k: v for k, v in optional.items() if v is not None})
+    return meta
+
+
+def stored_id(chunk: Chunk) -> str:
+    return f"{chunk.content_hash[:12]}:{chunk.chunk_id}"
+
+
+class ChunkStore:
+    """Holds a Chroma client and the two collections of one index."""
+
+    def __init__(self, client: Any, name: str, model_id: str, dimension: int) -> None:
+        self._client = client
+        self.name = name
+        self.model_id = model_id
+        self.dimension = dimension
+        try:
+            self._chunks = client.get_or_create_collection(
+                name=name,
+                embedding_function=None,
+                metadata={"hnsw:space": "cosine", "model_id": model_id, "dimension": dimension},
+            )
+            self._registry = client.get_or_create_collection(
+                name=name + _REGISTRY_SUFFIX, embedding_function=None
+            )
+        except Exception as exc:
+            raise StoreError(
+                f"Indexet kunde inte läsas ({exc}). Det kan vara skadat: bygg om det med "
+                "`kunskapsguide ingest --rebuild`."
+            ) from exc
+        built_with = (self._chunks.metadata or {}).get("model_id")
+        if built_with and built_with != model_id:
+            raise IndexMismatchError(
+                f"Indexet byggdes med inbäddningsmodellen '{built_with}', men inställningen är "
+                f"'{model_id}'. Bygg om indexet med `kunskapsguide ingest --rebuild`."
+            )
+
+    @classmethod
+    def open(cls, settings: Settings, model_id: str, dimension: int) -> ChunkStore:
+        return cls(make_client(settings), settings.collection, model_id, dimension)
+
+    # --- registry -------------------------------------------------------------------------
+
+    def documents(self) -> dict[str, DocumentRecord]:
+        got = self._registry.get(include=["metadatas"])
+        records = {}
+        for doc_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+            records[doc_id] = DocumentRecord(
+                doc_id=doc_id,
+                source=str(meta.get("source", "")),
+                title=str(meta.get("title", "")),
+                kind=str(meta.get("kind", "")),
+                year=int(meta["year"]) if meta.get("year") is not None else None,
+                content_hash=str(meta["content_hash"]),
+                chunks=int(meta.get("chunks", 0)),
+                indexed_at=float(meta.get("indexed_at", 0.0)),
+            )
+        return records
+
+    def live_hashes(self) -> dict[str, str]:
+        return {d.doc_id: d.content_hash for d in self.documents().values()}
+
+    # --- writes ---------------------------------------------------------------------------
+
+    def put_document(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        """Make `chunks` (all of one document version) the live version of that document."""
+        if not chunks:
+            raise StoreError("Inga textavsnitt att indexera.")
+        if len(chunks) != len(vectors):
+            raise StoreError("Antalet vektorer stämmer inte med antalet textavsnitt.")
+        first = chunks[0]
+        ids = [stored_id(c) for c in chunks]
+        batch = max(1, int(self._client.get_max_batch_size()))
+        for start in range(0, len(ids), batch):
+            end = start + batch
+            self._chunks.upsert(
+                ids=ids[start:end],
+                embeddings=[list(map(float, v)) for v in vectors[start:end]],
+                documents=[c.text for c in chunks[start:end]],
+                metadatas=[_chunk_metadata(c) for c in chunks[start:end]],
+            )
+        record = {
+            "source": first.source,
+            "title": first.title,
+            "kind": first.kind,
+            "content_hash": first.content_hash,
+            "chunks": len(chunks),
+            "indexed_at": time.time(),
+        }
+        if first.year is not None:
+            record["year"] = first.year
+        # The flip: from here on readers see the new version.
+        self._registry.upsert(ids=[first.doc_id], embeddings=[_DUMMY_VECTOR], metadatas=[record])
+        self._delete_versions_except(first.doc_id, first.content_hash)
+
+    def delete_document(self, doc_id: str) -> None:
+        self._registry.delete(ids=[doc_id])
+        self._chunks.delete(where={"doc_id": doc_id})
+
+    def _delete_versions_except(self, doc_id: str, content_hash: str) -> None:
+        self._chunks.delete(
+            where={"$and": [{"doc_id": doc_id}, {"content_hash": {"$ne": content_hash}}]}
+        )
+
+    def collect_garbage(self) -> int:
+        """Delete chunks of versions that are not live (left by an interrupted update)."""
+        live = self.live_hashes()
+        got = self._chunks.get(include=["metadatas"])
+        stale = [
+            cid
+            for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
+            if live.get(str(meta.get("doc_id"))) != meta.get("content_hash")
+        ]
+        for start in range(0, len(stale), 1000):
+            self._chunks.delete(ids=stale[start : start + 1000])
+        return len(stale)
+
+    def reset(self) -> None:
+        for name in (self.name, self.name + _REGISTRY_SUFFIX):
+            try:
+                self._client.delete_collection(name)
+            except Exception:  # a collection that does not exist is already reset
+                log.debug("collection %s did not exist", name)
+        self.__init__(self._client, self.name, self.model_id, self.dimension)  # type: ignore[misc]
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def count(self) -> int:
+        return int(self._chunks.count())
+
+    def live_chunks(self) -> list[StoredChunk]:
+        """All chunks of live document versions, in document order."""
+        live = self.live_hashes()
+        got = self._chunks.get(include=["documents", "metadatas"])
+        out = [
+            StoredChunk(id=cid, text=text or "", embed_text=str(meta.get("embed_text", "")), metadata=meta)
+            for cid, text, meta in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
+            )
+            if live.get(str(meta.get("doc_id"))) == meta.get("content_hash")
+        ]
+        out.sort(key=lambda c: (str(c.metadata["doc_id"]), int(c.metadata["position"])))
+        return out
+
+    def query(
+        self, vector: Sequence[float], k: int, live: dict[str, str] | None = None
+    ) -> list[StoredChunk]:
+        """Nearest live chunks by cosine similarity, best first."""
+        total = self.count()
+        if total == 0:
+            raise EmptyIndexError(
+                "Indexet är tomt. Indexera korpusen med `kunskapsguide ingest`."
+            )
+        live = self.live_hashes() if live is None else live
+        # Over-fetch a little: stale chunks of an interrupted update are filtered out below.
+        n = min(total, k + 10)
+        res = self._chunks.query(
+            query_embeddings=[list(map(float, vector))],
+            n_results=n,
+            include=["documents", "metadatas", "distances"],
+        )
+        hits = []
+        for cid, text, meta, dist in zip(
+            res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
+        ):
+            if live.get(str(meta.get("doc_id"))) != meta.get("content_hash"):
+                continue
+            hits.append(
+                StoredChunk(
+                    id=cid,
+                    text=text or "",
+                    embed_text=str(meta.get("embed_text", "")),
+                    metadata=meta,
+                    score=1.0 - float(dist),
+                )
+            )
+        return hits[:k]
+
+
+def chunk_from_metadata(meta: dict[str, Any], text: str) -> dict[str, Any]:
+    """Plain fields of a stored chunk, for building `Passage`s."""
+    return {
+        "doc_id": str(meta["doc_id"]),
+        "source": str(meta["source"]),
+        "title": str(meta.get("title", "")),
+        "publisher": str(meta.get("publisher", "")),
+        "year": int(meta["year"]) if meta.get("year") is not None else None,
+        "kind": str(meta.get("kind", "")),
+        "municipality": meta.get("municipality"),
+        "section": tuple(json.loads(meta.get("section", "[]"))),
+        "page_start": meta.get("page_start"),
+        "page_end": meta.get("page_end"),
+        "position": int(meta.get("position", 0)),
+        "text": text,
+    }
+
+
+def iter_batches(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,231 @@
+"""`kunskapsguide`: the command-line edge. Builds Settings, calls the library, prints results,
+and translates the product's errors into Swedish messages and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+import ingest  # noqa: F401  (sets the offline environment before any HF/Chroma import)
+from ingest.errors import KunskapsguideError
+from ingest.settings import Settings
+
+log = logging.getLogger("kunskapsguide")
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _emit_json(data: object) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.service import open_index
+    from ingest.pipeline import ingest as run_ingest
+
+    embedder, store = open_index(settings, allow_mismatch=args.rebuild)
+    report = run_ingest(settings, store, embedder, rebuild=args.rebuild, progress=not args.json)
+    if args.json:
+        _emit_json(report.as_dict())
+    else:
+        print(
+            f"Klart på {report.seconds:.1f} s: {len(report.added)} nya, "
+            f"{len(report.updated)} uppdaterade, {len(report.removed)} borttagna, "
+            f"{len(report.skipped)} oförändrade, {len(report.failed)} misslyckade; "
+            f"{report.chunks} textavsnitt i indexet."
+        )
+        for failure in report.failed:
+            print(f"  FEL {failure.source}: {failure.reason}", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import datetime
+
+    from assistant.service import open_index
+    from ingest.documents import KINDS
+
+    _, store = open_index(settings)
+    docs = sorted(store.documents().values(), key=lambda d: d.source)
+    if args.json:
+        _emit_json([d.__dict__ for d in docs])
+        return 0
+    if not docs:
+        print("Indexet är tomt. Kör `kunskapsguide ingest`.")
+        return 0
+    for d in docs:
+        when = datetime.fromtimestamp(d.indexed_at).strftime("%Y-%m-%d %H:%M")
+        print(
+            f"{d.title} | {KINDS.get(d.kind, d.kind)} | {d.year or 'år saknas'} | "
+            f"{d.chunks} avsnitt | indexerad {when} | {d.source}"
+        )
+    return 0
+
+
+def _passage_dict(p: object, n: int | None = None) -> dict[str, object]:
+    from assistant.citations import passage_to_dict
+
+    return passage_to_dict(p, n)  # type: ignore[arg-type]
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.service import build_assistant
+
+    assistant = build_assistant(settings)
+    result = assistant.search(args.question, k=args.k)
+    if args.json:
+        _emit_json([_passage_dict(p) for p in result.passages])
+        return 0
+    if result.privacy_notice:
+        print(result.privacy_notice)
+    for i, p in enumerate(result.passages, start=1):
+        page = f", s. {p.page_label}" if p.page_label else ""
+        print(f"\n[{i}] {p.title} › {p.section_path}{page} ({p.year or 'år saknas'}) – {p.source}")
+        print(f"    poäng {p.score:.3f}")
+        print("    " + p.text[:600].replace("\n", "\n    "))
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.citations import answer_to_dict, format_answer_text
+    from assistant.service import build_assistant
+
+    if args.llm:
+        settings = settings.model_copy(update={"mode": "llm"})
+    assistant = build_assistant(settings)
+    answer = assistant.ask(args.question)
+    if args.json:
+        _emit_json(answer_to_dict(answer))
+    else:
+        print(format_answer_text(answer))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.citations import format_answer_text
+    from assistant.service import build_assistant
+
+    assistant = build_assistant(settings)
+    history: list[str] = []
+    print("Kunskapsguide-assistenten. Skriv din fråga (tom rad eller Ctrl-D avslutar).")
+    while True:
+        try:
+            question = input("\nDu: ").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        answer = assistant.ask(question, history=history)
+        history.append(answer.question)
+        print("\n" + format_answer_text(answer))
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
+    import subprocess
+    from pathlib import Path
+
+    app = Path(__file__).with_name("app.py")
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        "--server.address", args.address, "--server.port", str(args.port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    print(f"Öppna http://{args.address}:{args.port} i webbläsaren. Avsluta med Ctrl-C.")
+    try:
+        return subprocess.call(cmd)
+    except KeyboardInterrupt:
+        return 0
+
+
+def cmd_hash_password(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+
+    from assistant.auth import hash_password
+
+    password = args.password or getpass.getpass("Nytt lösenord för samordnare: ")
+    print(hash_password(password))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kunskapsguide",
+        description="Kunskapsguide-assistenten: svar med källor om ekonomiskt bistånd.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="visa mer logg")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="KOMMANDO")
+
+    p = sub.add_parser("ingest", help="indexera korpusen (bara det som ändrats)")
+    p.add_argument("--rebuild", action="store_true", help="bygg om indexet från början")
+    p.add_argument("--json", action="store_true", help="sammanfattning som JSON")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("sources", help="lista indexerade dokument")
+    p.add_argument("--json", action="store_true", help="som JSON")
+    p.set_defaults(func=cmd_sources)
+
+    p = sub.add_parser("search", help="visa de bästa textavsnitten för en fråga")
+    p.add_argument("question", help="frågan")
+    p.add_argument("--k", type=int, default=6, help="antal avsnitt (standard 6)")
+    p.add_argument("--json", action="store_true", help="som JSON")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("ask", help="ställ en fråga och få ett svar med källor")
+    p.add_argument("question", help="frågan")
+    p.add_argument("--json", action="store_true", help="som JSON")
+    p.add_argument("--llm", action="store_true", help="använd språkmodellen (KG_LLM_*)")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="chatta i terminalen (med historik)")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("ui", help="starta webbappen (Streamlit)")
+    p.add_argument("--address", default="127.0.0.1", help="adress (standard 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8501, help="port (standard 8501)")
+    p.set_defaults(func=cmd_ui)
+
+    p = sub.add_parser("hash-password", help="skapa ett lösenords-hash för samordnarsidan")
+    p.add_argument("--password", help="lösenordet (annars frågas det efter)")
+    p.set_defaults(func=cmd_hash_password)
+
+    _add_optional_commands(sub)
+    return parser
+
+
+def _add_optional_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Subcommands of other packages (eval, feedback) register themselves here."""
+    try:
+        from eval.cli import register as register_eval
+    except ImportError:
+        return
+    register_eval(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    from assistant.privacy import PersonalDataFilter
+
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(PersonalDataFilter())
+    try:
+        settings = Settings()
+        handler_fn: Handler = args.func
+        return handler_fn(args, settings)
+    except KunskapsguideError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
