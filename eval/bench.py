@@ -1,0 +1,179 @@
+"""Benchmarks (not tests): indexing throughput, warm query and answer latency, cold start,
+peak memory, and how query cost grows with the index (1k → 10k → 100k chunks).
+
+Run with `kunskapsguide bench`; results go to a JSON file and the README's table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from ingest.settings import ROOT, Settings
+
+QUESTIONS = ROOT / "eval" / "data" / "reference.jsonl"
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+
+    def pct(p: float) -> float:
+        pos = (len(ordered) - 1) * p
+        low = int(pos)
+        high = min(low + 1, len(ordered) - 1)
+        return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+    return {"p50_ms": round(pct(0.5), 1), "p95_ms": round(pct(0.95), 1), "n": len(values)}
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_indexing(settings: Settings, data_dir: Path) -> dict[str, Any]:
+    from assistant.service import open_index
+    from ingest.pipeline import ingest
+
+    scratch = settings.model_copy(update={"data_dir": data_dir, "models_dir": settings.model_cache_dir})
+    embedder, store = open_index(scratch, allow_mismatch=True)
+    started = time.perf_counter()
+    report = ingest(scratch, store, embedder, rebuild=True)
+    seconds = time.perf_counter() - started
+    # Embedding alone, on the corpus' own chunks (passages/s of the model).
+    texts = [c.embed_text for c in store.live_chunks()][:64]
+    t = time.perf_counter()
+    embedder.embed_documents(texts)
+    embed_rate = len(texts) / (time.perf_counter() - t)
+    again = time.perf_counter()
+    ingest(scratch, store, embedder)
+    return {
+        "documents": len(report.added),
+        "chunks": report.chunks,
+        "seed_corpus_seconds": round(seconds, 1),
+        "chunks_per_second": round(report.chunks / seconds, 1),
+        "embedding_passages_per_second": round(embed_rate, 1),
+        "second_run_seconds": round(time.perf_counter() - again, 2),
+    }
+
+
+def bench_latency(settings: Settings, data_dir: Path, n: int = 40) -> dict[str, Any]:
+    from assistant.service import build_assistant
+
+    scratch = settings.model_copy(update={"data_dir": data_dir, "models_dir": settings.model_cache_dir})
+    assistant = build_assistant(scratch)
+    questions = [json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines()][:n]
+    for q in questions[:3]:  # warm up
+        assistant.ask(q)
+    retrieval, answer = [], []
+    for q in questions:
+        t = time.perf_counter()
+        assistant.search(q)
+        retrieval.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        assistant.ask(q)
+        answer.append((time.perf_counter() - t) * 1000)
+    return {
+        "retrieval": _percentiles(retrieval),
+        "extractive_answer": _percentiles(answer),
+        "peak_rss_mb": round(_rss_mb(), 0),
+    }
+
+
+_COLD = """
+import time; t=time.perf_counter()
+from ingest.settings import Settings
+from assistant.service import build_assistant
+import resource, sys, json
+s = Settings(data_dir=sys.argv[1], models_dir=sys.argv[2])
+a = build_assistant(s)
+a.ask("vad gäller vid sekretess?")
+print(json.dumps({"seconds": time.perf_counter()-t,
+  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))
+"""
+
+
+def bench_cold_start(settings: Settings, data_dir: Path) -> dict[str, Any]:
+    started = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", _COLD, str(data_dir), str(settings.model_cache_dir)],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    wall = time.perf_counter() - started
+    inner = json.loads(out.stdout.strip().splitlines()[-1])
+    return {
+        "process_seconds": round(wall, 1),
+        "to_first_answer_seconds": round(inner["seconds"], 1),
+        "peak_rss_mb": round(inner["peak_rss_mb"], 0),
+    }
+
+
+_SCALE = """
+import json, sys, time, resource, random
+import numpy as np
+import chromadb
+from chromadb.config import Settings as CS
+path, sizes = sys.argv[1], [int(x) for x in sys.argv[2].split(",")]
+client = chromadb.PersistentClient(path=path, settings=CS(anonymized_telemetry=False))
+col = client.get_or_create_collection("scale", embedding_function=None, metadata={"hnsw:space": "cosine"})
+rng = np.random.default_rng(0)
+words = "sekretess samtycke handläggare bistånd socialtjänsten tillsyn introduktion journal".split()
+have, out, batch = 0, [], client.get_max_batch_size()
+for size in sizes:
+    t = time.perf_counter()
+    while have < size:
+        n = min(batch, size - have)
+        vecs = rng.standard_normal((n, 384)).astype("float32")
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        docs = [" ".join(random.choices(words, k=60)) for _ in range(n)]
+        col.add(ids=[f"c{have+i}" for i in range(n)], embeddings=vecs, documents=docs,
+                metadatas=[{"doc_id": f"d{(have+i)//50}", "position": (have+i)%50} for i in range(n)])
+        have += n
+    insert_s = time.perf_counter() - t
+    qs = rng.standard_normal((50, 384)).astype("float32")
+    lat = []
+    for q in qs:
+        t = time.perf_counter(); col.query(query_embeddings=[q.tolist()], n_results=30); lat.append((time.perf_counter()-t)*1000)
+    lat.sort()
+    out.append({"chunks": size, "insert_seconds": round(insert_s, 1),
+        "query_p50_ms": round(lat[25], 2), "query_p95_ms": round(lat[47], 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)})
+print(json.dumps(out))
+"""
+
+
+def bench_scale(sizes: tuple[int, ...] = (1_000, 10_000, 100_000)) -> list[dict[str, Any]]:
+    """Synthetic chunks with random unit vectors: the vector side's cost as the index grows."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run(
+            [sys.executable, "-c", _SCALE, tmp, ",".join(map(str, sizes))],
+            capture_output=True, text=True, check=True, cwd=ROOT,
+        )  # fmt: skip
+    rows: list[dict[str, Any]] = json.loads(out.stdout.strip().splitlines()[-1])
+    return rows
+
+
+def run_bench(settings: Settings, out: Path, scale: bool = True) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp)
+        results: dict[str, Any] = {
+            "machine": {
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "date": time.strftime("%Y-%m-%d"),
+            },
+            "indexing": bench_indexing(settings, data_dir),
+            "latency_warm": bench_latency(settings, data_dir),
+            "cold_start": bench_cold_start(settings, data_dir),
+        }
+    if scale:
+        results["scale"] = bench_scale()
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return results
