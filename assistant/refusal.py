@@ -25,6 +25,10 @@ CALIBRATION_PATH = Path(__file__).with_name("calibration.json")
 class Features:
     dense_top: float
     coverage: float
+    novelty: float = 0.0  # share of the question's terms that the corpus never uses
+
+    def vector(self) -> tuple[float, float, float]:
+        return (self.dense_top, self.coverage, self.novelty)
 
 
 @dataclass(frozen=True)
@@ -32,11 +36,17 @@ class RefusalPolicy:
     bias: float
     w_dense: float
     w_coverage: float
+    w_novelty: float = 0.0
     threshold: float = 0.5  # refuse when P(answerable) < threshold
     fitted_on: str = ""
 
     def p_answerable(self, f: Features) -> float:
-        z = self.bias + self.w_dense * f.dense_top + self.w_coverage * f.coverage
+        z = (
+            self.bias
+            + self.w_dense * f.dense_top
+            + self.w_coverage * f.coverage
+            + self.w_novelty * f.novelty
+        )
         return 1.0 / (1.0 + math.exp(-z))
 
     def refuse(self, f: Features) -> bool:
@@ -57,46 +67,92 @@ class RefusalPolicy:
 DEFAULT_POLICY = RefusalPolicy(bias=-14.0, w_dense=14.0, w_coverage=6.0, fitted_on="default")
 
 
-def coverage(question_terms: set[str], expanded_terms: set[str], passage_terms: set[str]) -> float:
-    """Share of the question's terms found in the passages; a term counts as found when it, or
-    a glossary expansion added to the query, is present."""
-    if not question_terms:
+# Words that shape a question but name nothing the sources must contain (as terms).
+QUESTION_TERMS = frozenset(
+    "lang mang mycket oft gang tid snabt stor liten ny nya ar dag dagar manad".split()
+)
+ENGLISH_MARKERS = frozenset("the what who how is are does do can which why when".split())
+
+
+def is_english(words: list[str]) -> bool:
+    lowered = [w.casefold() for w in words]
+    return sum(w in ENGLISH_MARKERS for w in lowered) >= 2
+
+
+def _found(term: str, passage_terms: set[str]) -> bool:
+    """Exact, or tolerant of a typo at the end of a stem: 'samtyk' finds 'samtyck'."""
+    if term in passage_terms:
+        return True
+    if len(term) < 5:
+        return False
+    prefix = term[: max(5, len(term) - 2)]
+    return any(p.startswith(prefix) and len(p) <= len(term) + 2 for p in passage_terms)
+
+
+def coverage(
+    question_terms: set[str],
+    expanded_terms: set[str],
+    passage_terms: set[str],
+    english: bool = False,
+) -> float:
+    """Share of the question's terms found in the passages.
+
+    A term counts as found when it, or a glossary expansion added to the query, is present.
+    For a question in English only the glossary's Swedish expansions can be looked for.
+    """
+    terms = {t for t in question_terms if t not in QUESTION_TERMS and not t.isdigit()}
+    if english:
+        terms = expanded_terms - question_terms
+        if not terms:
+            return 0.5  # nothing to check lexically: leave it to the dense side
+    if not terms:
         return 0.0
-    found = len(question_terms & passage_terms)
-    extra = len((expanded_terms - question_terms) & passage_terms)
-    return min(1.0, (found + 0.5 * extra) / len(question_terms))
+    found = sum(_found(t, passage_terms) for t in terms)
+    extra = expanded_terms - question_terms
+    bonus = 0.5 * sum(_found(t, passage_terms) for t in extra) if not english else 0.0
+    return min(1.0, (found + bonus) / len(terms))
+
+
+def novelty(question_terms: set[str], corpus_terms: set[str], english: bool = False) -> float:
+    """Share of the question's terms found nowhere in the corpus ("riksnorm", "tandvård")."""
+    terms = {t for t in question_terms if t not in QUESTION_TERMS and not t.isdigit()}
+    if english or not terms:
+        return 0.0
+    return sum(not _found(t, corpus_terms) for t in terms) / len(terms)
 
 
 def fit(
-    features: Sequence[Features], answerable: Sequence[bool], l2: float = 0.01, steps: int = 4000
+    features: Sequence[Features], answerable: Sequence[bool], l2: float = 0.01, steps: int = 3000
 ) -> RefusalPolicy:
-    """Plain logistic regression by gradient descent (two features; no library needed)."""
+    """Plain logistic regression by gradient descent (three features; no library needed).
+
+    Features are standardised so gradient descent converges, and classes are weighted equally
+    because unanswerable questions are the minority."""
     if len(features) != len(answerable) or len(set(answerable)) < 2:
         raise ValueError("fit needs answerable and unanswerable examples")
-    # Standardise the features so plain gradient descent converges, then map back.
     n = len(features)
-    m1 = sum(f.dense_top for f in features) / n
-    m2 = sum(f.coverage for f in features) / n
-    s1 = (sum((f.dense_top - m1) ** 2 for f in features) / n) ** 0.5 or 1.0
-    s2 = (sum((f.coverage - m2) ** 2 for f in features) / n) ** 0.5 or 1.0
-    xs = [((f.dense_top - m1) / s1, (f.coverage - m2) / s2) for f in features]
-    # Balance the classes: unanswerable questions are the minority.
+    raw = [f.vector() for f in features]
+    dims = len(raw[0])
+    means = [sum(r[d] for r in raw) / n for d in range(dims)]
+    stds = [
+        (sum((r[d] - means[d]) ** 2 for r in raw) / n) ** 0.5 or 1.0 for d in range(dims)
+    ]
+    xs = [[(r[d] - means[d]) / stds[d] for d in range(dims)] for r in raw]
     pos = sum(answerable)
     weight = {True: n / (2 * pos), False: n / (2 * (n - pos))}
-    b, w1, w2 = 0.0, 0.0, 0.0
+    b, w = 0.0, [0.0] * dims
     lr = 0.5
     for _ in range(steps):
-        gb = g1 = g2 = 0.0
-        for (x1, x2), y in zip(xs, answerable, strict=True):
-            z = b + w1 * x1 + w2 * x2
+        gb, gw = 0.0, [0.0] * dims
+        for x, y in zip(xs, answerable, strict=True):
+            z = b + sum(wd * xd for wd, xd in zip(w, x, strict=True))
             p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
             err = (p - (1.0 if y else 0.0)) * weight[y]
             gb += err
-            g1 += err * x1
-            g2 += err * x2
+            for d in range(dims):
+                gw[d] += err * x[d]
         b -= lr * gb / n
-        w1 -= lr * (g1 / n + l2 * w1)
-        w2 -= lr * (g2 / n + l2 * w2)
-    return RefusalPolicy(
-        bias=b - w1 * m1 / s1 - w2 * m2 / s2, w_dense=w1 / s1, w_coverage=w2 / s2
-    )
+        w = [w[d] - lr * (gw[d] / n + l2 * w[d]) for d in range(dims)]
+    real = [w[d] / stds[d] for d in range(dims)]
+    bias = b - sum(w[d] * means[d] / stds[d] for d in range(dims))
+    return RefusalPolicy(bias=bias, w_dense=real[0], w_coverage=real[1], w_novelty=real[2])

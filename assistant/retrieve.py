@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from assistant.glossary import Glossary
 from assistant.lexical import LexicalIndex
+from assistant.textnorm import content_terms
 from assistant.types import Passage
 from ingest.embeddings import E5Embeddings
 from ingest.store import ChunkStore, StoredChunk, chunk_from_metadata
@@ -49,6 +50,9 @@ class HybridRetriever:
         self._index_of = {cid: i for i, cid in enumerate(self._order)}
         pairs = [(c.id, self.glossary.expand_document(c.embed_text)) for c in chunks]
         self._lexical = LexicalIndex(pairs)
+        self.corpus_terms: set[str] = set()
+        for c in chunks:
+            self.corpus_terms |= content_terms(c.embed_text)
 
     @property
     def size(self) -> int:

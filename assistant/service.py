@@ -21,12 +21,13 @@ from assistant.extractive import compose
 from assistant.followup import rewrite_followup
 from assistant.glossary import Glossary
 from assistant.privacy import mask_personal_data, privacy_notice
-from assistant.refusal import Features, RefusalPolicy, coverage
+from assistant.refusal import Features, RefusalPolicy, coverage, is_english, novelty
 from assistant.retrieve import HybridRetriever, merge_neighbours
 from assistant.textnorm import content_terms
-from assistant.types import Answer, Passage
+from assistant.types import Answer, Citation, Passage
 from ingest.embeddings import E5Embeddings, load_embeddings
 from ingest.errors import EmptyIndexError, IndexMismatchError, LLMError
+from ingest.sentences import split_sentences
 from ingest.settings import Settings
 from ingest.store import ChunkStore, make_client
 
@@ -38,6 +39,18 @@ REFUSAL_TEXT = (
     "din samordnare, och se de närmaste avsnitten nedan."
 )
 COVERAGE_PASSAGES = 3  # the top passages a question's terms are looked for in
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Retrieval for one standalone question and whether to answer it."""
+
+    standalone: str
+    query: str  # standalone + glossary expansion
+    retrieved: tuple[Passage, ...]
+    passages: tuple[Passage, ...]  # merged neighbours, for answering
+    features: Features
+    refuse: bool
 
 
 @dataclass(frozen=True)
@@ -119,7 +132,12 @@ class Assistant:
         p_terms: set[str] = set()
         for p in passages[:COVERAGE_PASSAGES]:
             p_terms |= content_terms(f"{p.title} {p.section_path} {p.text}")
-        return Features(dense_top=dense_top, coverage=coverage(q_terms, e_terms, p_terms))
+        english = is_english(question.split())
+        return Features(
+            dense_top=dense_top,
+            coverage=coverage(q_terms, e_terms, p_terms, english),
+            novelty=novelty(q_terms, self.retriever.corpus_terms, english),
+        )
 
     def ask(
         self,
@@ -136,33 +154,45 @@ class Assistant:
             raise EmptyIndexError("Indexet är tomt. Indexera korpusen med `kunskapsguide ingest`.")
         standalone = self._standalone(masked.text, list(history or []))
         t1 = time.perf_counter()
-        result = self.retriever.retrieve(standalone, self.settings.top_k, self.settings.candidates)
-        passages = merge_neighbours(self.retriever, result.passages)
+        decision = self.decide(standalone)
         t2 = time.perf_counter()
         timings["rewrite"] = (t1 - t0) * 1000
         timings["retrieve"] = (t2 - t1) * 1000
-        feats = self.features(standalone, result.query, passages, result.dense_top)
         base = dict(
             question=masked.text,
             standalone_question=standalone,
-            retrieved=result.passages,
+            retrieved=decision.retrieved,
             mode=self.mode,
             privacy_notice=notice,
         )
-        if self.policy.refuse(feats) or not passages:
+        if decision.refuse:
             timings["total"] = (time.perf_counter() - t0) * 1000
             return Answer(
                 answer=REFUSAL_TEXT,
                 refused=True,
                 citations=(),
-                nearest=nearest_sections(result.passages),
+                nearest=nearest_sections(decision.retrieved),
                 timings_ms=timings,
                 **base,  # type: ignore[arg-type]
             )
-        answer = self._answer(standalone, result.query, passages, on_token, base)
+        answer = self._answer(standalone, decision.query, decision.passages, on_token, base)
         timings["answer"] = (time.perf_counter() - t2) * 1000
         timings["total"] = (time.perf_counter() - t0) * 1000
         return replace(answer, timings_ms=timings)
+
+    def decide(self, standalone: str) -> Decision:
+        """Retrieve for a standalone (already masked) question and decide whether to answer."""
+        result = self.retriever.retrieve(standalone, self.settings.top_k, self.settings.candidates)
+        passages = tuple(merge_neighbours(self.retriever, result.passages))
+        feats = self.features(standalone, result.query, passages, result.dense_top)
+        return Decision(
+            standalone=standalone,
+            query=result.query,
+            retrieved=result.passages,
+            passages=passages,
+            features=feats,
+            refuse=not passages or self.policy.refuse(feats),
+        )
 
     def _standalone(self, question: str, history: list[str]) -> str:
         if not history:
@@ -199,9 +229,47 @@ class Assistant:
             if on_token and not answer.refused:
                 on_token(answer.answer)
             return answer
-        from assistant.llm_answer_flow import answer_with_llm
+        return self._llm(standalone, expanded, passages, on_token, base)
 
-        return answer_with_llm(self, standalone, expanded, passages, on_token, base)
+    def _llm(
+        self,
+        standalone: str,
+        expanded: str,
+        passages: Sequence[Passage],
+        on_token: Callable[[str], None] | None,
+        base: dict[str, Any],
+    ) -> Answer:
+        """Generate, check grounding, and fall back to the extractive answer when little of the
+        model's answer survives the check. The model's own refusal is honoured."""
+        from assistant.answer_llm import generate
+
+        draft = generate(standalone, passages, self.chat_model, on_token)  # type: ignore[arg-type]
+        grounding = draft.grounding
+        if draft.refused:
+            return Answer(
+                answer=REFUSAL_TEXT, refused=True, citations=(),
+                nearest=nearest_sections(passages), **base,
+            )  # fmt: skip
+        if not grounding.kept or len(grounding.kept) < len(grounding.flagged):
+            fallback = self._extractive(expanded, passages, base)
+            return replace(fallback, flagged=grounding.flagged)
+        by_n = dict(enumerate(passages, start=1))
+        citations = tuple(
+            Citation(n=n, passage=by_n[n], quote=best_quote(by_n[n].text, grounding.kept))
+            for n in grounding.cited_numbers
+        )
+        text, citations = renumber(grounding.text, citations)
+        return Answer(
+            answer=text, refused=False, citations=citations, flagged=grounding.flagged, **base
+        )
+
+
+def best_quote(passage_text: str, claims: Sequence[str]) -> str:
+    """The sentence of a passage that best supports the claims that cite it."""
+    from assistant.grounding import support_score
+
+    sentences = split_sentences(passage_text) or [passage_text]
+    return max(sentences, key=lambda s: max((support_score(c, s) for c in claims), default=0.0))
 
     def as_runnable(self) -> Runnable[Any, Answer]:
         """The assistant as a LangChain Runnable: input a question, or {"question", "history"}."""

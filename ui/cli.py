@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -192,8 +193,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password", help="lösenordet (annars frågas det efter)")
     p.set_defaults(func=cmd_hash_password)
 
+    _add_feedback_command(sub)
     _add_optional_commands(sub)
     return parser
+
+
+def cmd_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from assistant.feedback import FeedbackStore, feedback_path
+
+    path = feedback_path(settings)
+    if not path.exists():
+        print(f"Ingen återkoppling är sparad ännu ({path} finns inte).", file=sys.stderr)
+        return 1
+    text = FeedbackStore(path).export(args.format)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"Återkopplingen sparades i {args.out}.", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _add_feedback_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("feedback", help="återkoppling från chatten (för utvärderare)")
+    fsub = p.add_subparsers(dest="feedback_command", required=True, metavar="KOMMANDO")
+    e = fsub.add_parser("export", help="exportera återkopplingen (personuppgifter maskerade)")
+    e.add_argument(
+        "--format", choices=("csv", "jsonl"), default="csv", help="csv (standard) eller jsonl"
+    )
+    e.add_argument("--out", metavar="FIL", help="skriv till filen (annars till standard ut)")
+    e.set_defaults(func=cmd_feedback_export)
 
 
 def _add_optional_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -213,6 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     from assistant.privacy import PersonalDataFilter
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
     for handler in logging.getLogger().handlers:
         handler.addFilter(PersonalDataFilter())

@@ -1,0 +1,227 @@
+"""Check an LLM answer against its sources, sentence by sentence.
+
+A small model names JO where the text says IVO, or invents a name, while citing a real
+source. So every sentence must (a) cite at least one passage that exists, (b) share at least
+`threshold` of its content words with the cited passages, and (c) contain no name, acronym or
+number that those passages lack. Sentences failing any of these are removed and listed in
+`flagged`; the caller falls back to the extractive answer when nothing is left.
+
+Words are compared casefolded, without diacritics, and by prefix, so inflections meet
+("tillsyn"/"tillsynen", "utövar"/"utöva") but compounds that only share a first part do not
+("socialnämnden"/"socialtjänsten"); see `_same_word`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from assistant.prompt import REFUSAL_PHRASE
+from assistant.textnorm import fold, is_stop_word, tokenize
+from assistant.types import Passage
+from ingest.sentences import split_sentences
+
+SUPPORT_THRESHOLD = 0.6  # share of a sentence's content words found in its cited passages
+
+# "[1]", "[1, 2]", "[1,2]", "[1-3]", "[Källa 1]", "[källor 1 och 2]"
+_MARKER = re.compile(
+    r"\[\s*(?:(?:k[äa]ll(?:a|an|or|orna)|source)\s*)?"
+    r"(\d{1,3}(?:\s*(?:,|;|och|&|[-–])\s*\d{1,3})*)\s*\]",
+    re.IGNORECASE,
+)
+_LEADING_MARKERS = re.compile(r"^(?:\s*" + _MARKER.pattern + r")+", re.IGNORECASE)
+_GLUED_MARKER = re.compile(r"([.!?])(\[)")  # "tillsyn.[1] JO …" → "tillsyn. [1] JO …"
+_MARKDOWN = re.compile(r"\*\*|__|^#+\s*|^\s*[-*•]\s+", re.MULTILINE)
+
+# Words an answer adds around the facts ("Enligt källan …"); they are not claims.
+_FRAME_WORDS = frozenset(
+    fold(w)
+    for w in """enligt källa källan källor källorna texten dokumentet avsnittet står framgår
+    beskrivs nämns exempelvis exempel också även dessutom viktigt alltså därför""".split()
+)
+
+
+# Actors: who does what is the claim a small model gets wrong most ("Socialnämnden utövar
+# tillsyn" where the text says IVO), and a sentence's first word is never seen as a name.
+_ACTOR = re.compile(
+    r"(?:namnd|myndighet|styrelse|inspektion|ombudsman|domstol|forvaltningsratt|kammarratt"
+    r"|kommun|region|polis|verk|kassa|socialtjanst)(?:en|n|et|erna|er|ens|s)?$"
+)
+
+
+@dataclass(frozen=True)
+class GroundingResult:
+    text: str  # the kept sentences with their markers, ready to show
+    kept: tuple[str, ...]
+    flagged: tuple[str, ...]  # removed: uncited, citing no existing passage, or unsupported
+    cited_numbers: tuple[int, ...]  # passage numbers cited by kept sentences, first use first
+    refused: bool = False  # the model gave the refusal phrase and nothing supported
+
+
+def parse_citations(text: str) -> list[tuple[str, list[int]]]:
+    """Sentences of `text` with their marker numbers, markers removed from the sentence.
+    A marker right after a sentence's full stop ("… tillsyn. [1]") belongs to that sentence."""
+    text = _MARKDOWN.sub("", _GLUED_MARKER.sub(r"\1 \2", text))
+    out: list[tuple[str, list[int]]] = []
+    for raw in split_sentences(text):
+        leading = _LEADING_MARKERS.match(raw)
+        if leading and out:
+            out[-1][1].extend(_numbers(leading.group()))
+            raw = raw[leading.end() :]
+        numbers = _numbers(raw)
+        sentence = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", raw))
+        sentence = re.sub(r"\s{2,}", " ", sentence).strip()
+        if sentence:
+            out.append((sentence, numbers))
+        elif out:
+            out[-1][1].extend(numbers)
+    return [(s, list(dict.fromkeys(ns))) for s, ns in out]
+
+
+def _numbers(text: str) -> list[int]:
+    numbers: list[int] = []
+    for match in _MARKER.finditer(text):
+        for part in re.split(r"\s*(?:,|;|och|&)\s*", match.group(1)):
+            if re.fullmatch(r"\d+\s*[-–]\s*\d+", part):
+                a, b = (int(x) for x in re.split(r"\s*[-–]\s*", part))
+                numbers.extend(range(a, b + 1) if 0 < b - a < 10 else (a, b))
+            elif part.strip().isdigit():
+                numbers.append(int(part))
+    return numbers
+
+
+def is_refusal(text: str) -> bool:
+    """True when `text` is (or starts with) the fixed refusal phrase, whatever the case."""
+    return _plain(text).startswith(_plain(REFUSAL_PHRASE))
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", _MARKER.sub("", text).casefold()).split())
+
+
+# --- word matching -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Word:
+    key: str  # folded lowercase form
+    critical: bool  # a name, acronym or number: must be found, not just counted
+
+
+def _words(text: str) -> list[_Word]:
+    words = []
+    for i, token in enumerate(tokenize(_MARKER.sub(" ", text))):
+        if token == "§" or is_stop_word(token):
+            continue
+        key = fold(token)
+        if key in _FRAME_WORDS:
+            continue
+        if token.isdigit():
+            critical = True
+        elif token[:1].isdigit() or not token[:1].isalpha():
+            critical = False
+        else:
+            uppers = sum(c.isupper() for c in token)
+            # Acronyms ("IVO", "SoL") anywhere; capitalised words after the first are names
+            # in Swedish, which does not capitalise nouns.
+            critical = uppers >= 2 or (i > 0 and token[0].isupper()) or bool(_ACTOR.search(key))
+        words.append(_Word(key, critical))
+    return words
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Equal, or (both ≥ 4 letters) sharing a prefix that leaves at most 3 letters of the
+    shorter word, and at least 4: an inflection, not a different compound."""
+    if a == b:
+        return True
+    shorter = min(len(a), len(b))
+    if shorter < 4 or a.isdigit() or b.isdigit():
+        return False
+    common = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        common += 1
+    return common >= max(4, shorter - 3)
+
+
+class _Vocabulary:
+    """The word keys of a passage, indexed by their first four letters."""
+
+    def __init__(self, text: str) -> None:
+        self.keys = {w.key for w in _words(text)}
+        # The first word of a sentence is never critical, so index every token's key here.
+        self.keys |= {fold(t) for t in tokenize(text)}
+        self.by_prefix: dict[str, set[str]] = {}
+        for key in self.keys:
+            self.by_prefix.setdefault(key[:4], set()).add(key)
+
+    def has(self, key: str) -> bool:
+        if key in self.keys:
+            return True
+        return any(_same_word(key, k) for k in self.by_prefix.get(key[:4], ()))
+
+
+def _score(words: list[_Word], has: Callable[[str], bool]) -> float:
+    if not words:
+        return 1.0  # nothing claimed ("Ja.")
+    if any(w.critical and not has(w.key) for w in words):
+        return 0.0
+    return sum(has(w.key) for w in words) / len(words)
+
+
+def support_score(sentence: str, passage_text: str) -> float:
+    """Share of the sentence's content words found in the passage, 0.0 when a name, acronym
+    or number of the sentence is missing from it, 1.0 for a sentence with no content words."""
+    return _score(_words(sentence), _Vocabulary(passage_text).has)
+
+
+def _evidence(passage: Passage) -> str:
+    # Title, publisher and section count as evidence too: "Enligt Socialstyrelsen …".
+    return " \n".join([passage.title, passage.publisher, passage.section_path, passage.text])
+
+
+def check_grounding(
+    text: str,
+    passages_by_n: Mapping[int, Passage],
+    threshold: float = SUPPORT_THRESHOLD,
+) -> GroundingResult:
+    """Keep the sentences supported by the passages they cite; flag the rest."""
+    kept: list[str] = []
+    rendered: list[str] = []
+    flagged: list[str] = []
+    cited: list[int] = []
+    refusal_seen = False
+    vocabularies: dict[int, _Vocabulary] = {}
+    for sentence, numbers in parse_citations(text):
+        if is_refusal(sentence):
+            refusal_seen = True
+            continue
+        valid = [n for n in numbers if n in passages_by_n]
+        if not valid:
+            flagged.append(sentence)
+            continue
+        for n in valid:
+            if n not in vocabularies:
+                vocabularies[n] = _Vocabulary(_evidence(passages_by_n[n]))
+        cited_vocabularies = [vocabularies[n] for n in valid]
+
+        def has(key: str, vs: list[_Vocabulary] = cited_vocabularies) -> bool:
+            # Against the cited passages together: one sentence may join facts from two.
+            return any(v.has(key) for v in vs)
+
+        if _score(_words(sentence), has) < threshold:
+            flagged.append(sentence)
+            continue
+        kept.append(sentence)
+        rendered.append(f"{sentence} [{', '.join(map(str, valid))}]")
+        cited.extend(n for n in valid if n not in cited)
+    return GroundingResult(
+        text=" ".join(rendered),
+        kept=tuple(kept),
+        flagged=tuple(flagged),
+        cited_numbers=tuple(cited),
+        refused=refusal_seen and not kept,
+    )
+

@@ -1,0 +1,164 @@
+"""Masking of personal data in questions and logs: personnummer, samordningsnummer, phone
+numbers, e-mail addresses. Names are not detected.
+
+Caseworkers sometimes paste case details into a question; what is masked here is never
+searched, logged or sent to a language model. A number is masked when its shape matches and
+its date is plausible — the Luhn check digit only decides between a personnummer and a
+mobile number for ten bare digits starting with 0, since a mistyped check digit is still
+someone's personnummer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+PERSONNUMMER = "personnummer"
+SAMORDNINGSNUMMER = "samordningsnummer"
+TELEFONNUMMER = "telefonnummer"
+EPOST = "e-post"
+KINDS = (PERSONNUMMER, SAMORDNINGSNUMMER, TELEFONNUMMER, EPOST)
+
+_NOUNS = {
+    PERSONNUMMER: "ett personnummer",
+    SAMORDNINGSNUMMER: "ett samordningsnummer",
+    TELEFONNUMMER: "ett telefonnummer",
+    EPOST: "en e-postadress",
+}
+
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}\b")
+# YYMMDD or YYYYMMDD, then -, + or a space (or nothing), then NNNC.
+_ID_NUMBER = re.compile(
+    r"(?<!\d)(?P<century>\d{2})?(?P<yy>\d{2})(?P<mm>\d{2})(?P<dd>\d{2})"
+    r"(?P<sep>[-+ ]?)(?P<serial>\d{3})(?P<check>\d)(?!\d)"
+)
+# Swedish numbers: +46/0046 or a trunk 0, an area code, then the subscriber number as one
+# block or in groups of 2–3 digits ("070-123 45 67", "08-123 456 78", "+46 70 123 45 67").
+_SUBSCRIBER = r"(?:\d{5,8}|\d{2,3}(?:[ -]\d{2,3}){1,4})"
+_PHONE = re.compile(
+    r"(?<![\w+])(?:"
+    rf"(?P<intl>(?:\+|00)46[ -]?(?:\(0\)[ -]?)?)(?:\d{{1,3}}[ -]?{_SUBSCRIBER}|\d{{7,9}})"
+    rf"|0\d{{1,3}}(?:[ -]|/ ?){_SUBSCRIBER}|0\d{{7,9}}"
+    r")(?!\d)"
+)
+_LAST_GROUP = re.compile(r"[ -]\d+$")
+
+
+def _digits(text: str) -> int:
+    return sum(ch.isdigit() for ch in text)
+
+
+@dataclass(frozen=True)
+class MaskResult:
+    text: str
+    found: tuple[str, ...]  # the kinds masked, each once, in the order of KINDS
+
+
+def mask_personal_data(text: str) -> MaskResult:
+    """Replace personal data with markers such as "[personnummer]"."""
+    found: set[str] = set()
+
+    def email(match: re.Match[str]) -> str:
+        found.add(EPOST)
+        return f"[{EPOST}]"
+
+    def id_number(match: re.Match[str]) -> str:
+        kind = _id_kind(match)
+        if kind is None:
+            return match.group()
+        found.add(kind)
+        return f"[{kind}]"
+
+    def phone(match: re.Match[str]) -> str:
+        prefix = match.group("intl") or ""
+        low, high = (7, 9) if prefix else (8, 10)
+        number, rest = match.group(), ""
+        # Too many digits: the groups ran on into a following number; give those back.
+        while _digits(number[len(prefix) :]) > high:
+            last = _LAST_GROUP.search(number)
+            if last is None or last.start() <= len(prefix):
+                break
+            number, rest = number[: last.start()], number[last.start() :] + rest
+        if not low <= _digits(number[len(prefix) :]) <= high:
+            return match.group()
+        found.add(TELEFONNUMMER)
+        return f"[{TELEFONNUMMER}]{rest}"
+
+    masked = _EMAIL.sub(email, text)
+    masked = _ID_NUMBER.sub(id_number, masked)
+    masked = _PHONE.sub(phone, masked)
+    return MaskResult(masked, tuple(kind for kind in KINDS if kind in found))
+
+
+def _id_kind(match: re.Match[str]) -> str | None:
+    """personnummer or samordningsnummer if the date is plausible, else None."""
+    century, yy, mm, dd = (match.group(g) for g in ("century", "yy", "mm", "dd"))
+    day = int(dd)
+    kind = PERSONNUMMER
+    if day > 60:
+        day -= 60
+        kind = SAMORDNINGSNUMMER
+    if century:
+        years = [int(century + yy)] if 1870 <= int(century + yy) <= dt.date.today().year else []
+    else:
+        years = [1900 + int(yy), 2000 + int(yy)]
+    if not any(_is_date(year, int(mm), day) for year in years):
+        return None
+    ten = yy + mm + dd + match.group("serial") + match.group("check")
+    if not century and not match.group("sep") and yy.startswith("0") and not luhn_ok(ten):
+        return None  # more likely a mobile number ("0701234567"); the phone pass masks it
+    return kind
+
+
+def _is_date(year: int, month: int, day: int) -> bool:
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def luhn_ok(ten_digits: str) -> bool:
+    """The check digit of a personnummer (YYMMDDNNNC) is right."""
+    total = 0
+    for i, ch in enumerate(ten_digits[:9]):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return (10 - total % 10) % 10 == int(ten_digits[9])
+
+
+def privacy_notice(found: Iterable[str]) -> str:
+    """A Swedish notice telling the user what was masked and why; "" if nothing was."""
+    kinds = [kind for kind in KINDS if kind in set(found)]
+    if not kinds:
+        return ""
+    nouns = [_NOUNS[kind] for kind in kinds]
+    listed = nouns[0] if len(nouns) == 1 else f"{', '.join(nouns[:-1])} och {nouns[-1]}"
+    pronoun = "Det" if len(nouns) == 1 else "De"
+    return (
+        f"Din fråga innehöll {listed}. {pronoun} har maskerats innan frågan behandlades, "
+        "eftersom uppgifter om enskilda omfattas av sekretess. Skriv aldrig personuppgifter "
+        "i frågor."
+    )
+
+
+class PersonalDataFilter(logging.Filter):
+    """Masks personal data in log records (message, arguments and traceback text).
+    Entry points add it to their handlers; it never drops a record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: leave it to logging's own error handling
+            return True
+        masked = mask_personal_data(message)
+        if masked.found:
+            record.msg, record.args = masked.text, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_personal_data(record.exc_text).text
+        return True

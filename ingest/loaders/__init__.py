@@ -1,0 +1,122 @@
+"""Load one document file into `Block`s, whatever its format.
+
+`load_document` checks the file first (missing, empty, too large, unknown type), then picks a
+loader by `meta.format` or else by suffix. A document that yields no text at all is an error,
+never an empty document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from ingest.documents import Block, DocumentMeta, LoadedDocument
+from ingest.errors import UnreadableDocumentError, UnsupportedFileError
+from ingest.loaders import docx, html, markdown, pdf, text
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
+
+# Bump when loading or cleaning changes what comes out, so every document is re-indexed.
+LOADER_VERSION = "1"
+
+Loader = Callable[[bytes, DocumentMeta], tuple[DocumentMeta, list[Block]]]
+LOADERS: dict[str, Loader] = {
+    "txt": text.load_txt,
+    "pdf-text": text.load_pdf_text,
+    "md": markdown.load,
+    "pdf": pdf.load,
+    "docx": docx.load,
+    "html": html.load,
+}
+_SUFFIX_FORMATS = {
+    ".txt": "txt",
+    ".md": "md",
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".html": "html",
+    ".htm": "html",
+}
+
+
+def load_document(path: Path, meta: DocumentMeta, max_bytes: int) -> LoadedDocument:
+    """Read, check and parse one file. Raises UnreadableDocumentError or UnsupportedFileError."""
+    name = meta.source or path.name
+    if not path.is_file():
+        raise UnreadableDocumentError(
+            f"{name}: filen finns inte ({path}). Kontrollera sökvägen, eller ta bort posten ur "
+            "corpus/manifest.yaml.",
+            path=name,
+        )
+    loader = LOADERS[document_format(path, meta)]
+    size = path.stat().st_size
+    if size == 0:
+        raise UnreadableDocumentError(
+            f"{name}: filen är tom. Spara dokumentet på nytt och lägg in det igen.", path=name
+        )
+    if size > max_bytes:
+        raise UnreadableDocumentError(
+            f"{name}: filen är {size / 1024 / 1024:.1f} MB, större än gränsen "
+            f"{max_bytes / 1024 / 1024:.1f} MB. Dela upp dokumentet eller höj KG_MAX_FILE_MB.",
+            path=name,
+        )
+    raw = path.read_bytes()
+    loaded_meta, blocks = loader(raw, meta)
+    blocks = [block for block in blocks if block.text.strip()]
+    if not blocks:
+        raise UnreadableDocumentError(
+            f"{name}: dokumentet innehåller ingen text. Är det en skannad PDF saknar den textlager "
+            "– kör OCR först. Annars: kontrollera att filen inte är tom eller trasig.",
+            path=name,
+        )
+    loaded_meta = _with_title(loaded_meta, path)
+    return LoadedDocument(
+        meta=loaded_meta, blocks=tuple(blocks), content_hash=content_hash(raw, meta)
+    )
+
+
+def document_format(path: Path, meta: DocumentMeta) -> str:
+    """The loader key for a file: the manifest's `format`, or else the file suffix."""
+    fmt = meta.format or _SUFFIX_FORMATS.get(path.suffix.lower())
+    if fmt not in LOADERS:
+        what = (
+            f"formatet '{meta.format}'" if meta.format else f"filtypen '{path.suffix or 'saknas'}'"
+        )
+        raise UnsupportedFileError(
+            f"{meta.source or path.name}: {what} stöds inte. Använd en av "
+            f"{', '.join(SUPPORTED_SUFFIXES)} (eller format: {', '.join(LOADERS)} i manifestet).",
+            path=meta.source or path.name,
+        )
+    return fmt
+
+
+def content_hash(raw: bytes, meta: DocumentMeta) -> str:
+    """sha256 of the file bytes and of the metadata that reaches the chunks."""
+    described = {
+        "loader": LOADER_VERSION,
+        "doc_id": meta.doc_id,
+        "source": meta.source,
+        "title": meta.title,
+        "publisher": meta.publisher,
+        "year": meta.year,
+        "kind": meta.kind,
+        "municipality": meta.municipality,
+        "url": meta.url,
+        "valid_from": meta.valid_from,
+        "format": meta.format,
+        "example": meta.example,
+    }
+    digest = hashlib.sha256(raw)
+    digest.update(b"\0" + json.dumps(described, sort_keys=True, ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def _with_title(meta: DocumentMeta, path: Path) -> DocumentMeta:
+    """A document always has a title: loaders fill it from the text, else the file name."""
+    if meta.title.strip():
+        return meta
+    stem = re.sub(r"[-_]+", " ", path.stem).strip() or path.name
+    return replace(meta, title=stem[:1].upper() + stem[1:])

@@ -1,0 +1,79 @@
+"""PDF (.pdf) via pypdf, page by page: page numbers are kept, then the PDF cleaning applies."""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import replace
+
+from pypdf import PdfReader
+
+from ingest.clean import clean_pdf_pages
+from ingest.documents import Block, DocumentMeta
+from ingest.errors import UnreadableDocumentError
+from ingest.structure import pdf_blocks
+
+log = logging.getLogger(__name__)
+
+
+def load(raw: bytes, meta: DocumentMeta) -> tuple[DocumentMeta, list[Block]]:
+    name = meta.source
+    if b"%PDF-" not in raw[:1024]:
+        raise _unreadable(name, "filen är inte en PDF (den saknar PDF-huvud)")
+    if b"%%EOF" not in raw:
+        raise _unreadable(name, "filen verkar avkortad (slutmarkeringen %%EOF saknas)")
+    reader = _open(raw, name)
+    pages: list[tuple[int | None, str]] = []
+    # pypdf raises many kinds of exceptions on damaged files; all of them mean "unreadable".
+    try:
+        for number, page in enumerate(reader.pages, start=1):
+            pages.append((number, page.extract_text() or ""))
+        title = _metadata_title(reader)
+    except Exception as exc:
+        raise _unreadable(
+            name, f"sidan {len(pages) + 1} kunde inte läsas ({type(exc).__name__})"
+        ) from exc
+    if not any(text.strip() for _, text in pages):
+        raise UnreadableDocumentError(
+            f"{name}: PDF-filen saknar textlager – den är troligen skannad. Kör OCR först "
+            "(t.ex. ocrmypdf) och lägg in den igen.",
+            path=name,
+        )
+    if not meta.title and title:
+        meta = replace(meta, title=title)
+    return meta, pdf_blocks(clean_pdf_pages(pages), meta.title)
+
+
+def _open(raw: bytes, name: str) -> PdfReader:
+    try:
+        reader = PdfReader(io.BytesIO(raw), strict=False)
+        encrypted = reader.is_encrypted
+    except Exception as exc:  # see load()
+        raise _unreadable(name, f"filen är skadad ({type(exc).__name__})") from exc
+    if encrypted:
+        try:
+            opened = bool(reader.decrypt(""))
+        except Exception as exc:  # unsupported encryption, or no crypto library for AES
+            log.info("could not decrypt %s: %s", name, exc)
+            opened = False
+        if not opened:
+            raise UnreadableDocumentError(
+                f"{name}: PDF-filen är krypterad (lösenordsskyddad). Spara en kopia utan lösenord "
+                "och lägg in den igen.",
+                path=name,
+            )
+    return reader
+
+
+def _metadata_title(reader: PdfReader) -> str:
+    info = reader.metadata
+    title = str(info.title).strip() if info and info.title else ""
+    return "" if title.lower() in {"untitled", "microsoft word", ""} else title
+
+
+def _unreadable(name: str, reason: str) -> UnreadableDocumentError:
+    return UnreadableDocumentError(
+        f"{name}: PDF-filen kan inte läsas: {reason}. Öppna den i en PDF-läsare och spara den "
+        "på nytt, eller exportera den igen från originalet.",
+        path=name,
+    )

@@ -1,0 +1,79 @@
+"""Plain text: web pages saved as text (.txt) and text extracted from PDFs (format pdf-text)."""
+
+from __future__ import annotations
+
+import codecs
+import unicodedata
+from dataclasses import replace
+
+from ingest.clean import clean_pdf_text, drop_web_boilerplate, normalize_unicode
+from ingest.documents import Block, DocumentMeta
+from ingest.errors import UnreadableDocumentError
+from ingest.structure import pdf_blocks, web_blocks
+
+
+def load_txt(raw: bytes, meta: DocumentMeta) -> tuple[DocumentMeta, list[Block]]:
+    lines = drop_web_boilerplate(normalize_unicode(decode_text(raw, meta.source)).split("\n"))
+    if not meta.title:
+        meta = replace(meta, title=_first_line_title(lines))
+    return meta, web_blocks(lines, meta.title)
+
+
+def load_pdf_text(raw: bytes, meta: DocumentMeta) -> tuple[DocumentMeta, list[Block]]:
+    lines = clean_pdf_text(decode_text(raw, meta.source))
+    blocks = pdf_blocks(lines, meta.title)
+    if not meta.title and blocks and blocks[0].section:
+        meta = replace(meta, title=blocks[0].section[-1])
+    return meta, blocks
+
+
+def decode_text(raw: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM, or UTF-16 with BOM), else Windows-1252; never binary data."""
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                          (codecs.BOM_UTF16_BE, "utf-16-be")):  # fmt: skip
+        if raw.startswith(bom):
+            try:
+                return _checked(raw[len(bom) :].decode(encoding), name)
+            except UnicodeDecodeError as exc:
+                raise _binary(name) from exc
+    if b"\x00" in raw:
+        raise _binary(name)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # cp1252 leaves five bytes undefined; Latin-1 maps every byte and is its closest kin.
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
+    return _checked(text, name)
+
+
+def _checked(text: str, name: str) -> str:
+    """Reject text that is mostly control characters: binary data with a .txt name."""
+    controls = sum(
+        1 for ch in text if unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\r\t\f"
+    )
+    if "\x00" in text or controls > max(2, len(text) // 100):
+        raise _binary(name)
+    return text
+
+
+def _binary(name: str) -> UnreadableDocumentError:
+    return UnreadableDocumentError(
+        f"{name}: filen ser ut att vara binär data, inte text. Spara dokumentet som vanlig text "
+        "(UTF-8) eller ladda upp originalet som .pdf eller .docx.",
+        path=name,
+    )
+
+
+def _first_line_title(lines: list[str]) -> str:
+    """A short first line followed by a blank line is the page title."""
+    content = [line.strip() for line in lines]
+    first = next((k for k, line in enumerate(content) if line), None)
+    if first is None:
+        return ""
+    line = content[first]
+    followed_by_blank = first + 1 >= len(content) or not content[first + 1]
+    short = len(line) <= 120 and not line.endswith((".", ":", ";", ","))
+    return line if short and followed_by_blank else ""

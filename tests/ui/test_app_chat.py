@@ -1,0 +1,138 @@
+"""The chat page with AppTest, over the real assistant and a real index of the seed corpus."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from assistant.feedback import FeedbackStore, feedback_path
+from assistant.refusal import CALIBRATION_PATH
+from ingest.settings import Settings
+from tests.ui.conftest import APP, TIMEOUT, app_environment
+from ui.render import DISCLAIMER
+
+PNR = "19850612-1234"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def app_settings(seed_settings: Settings, seed_index, password_hash: str) -> Iterator[Settings]:
+    with app_environment(seed_settings, password_hash):
+        yield seed_settings
+
+
+@pytest.fixture()
+def at() -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not app.exception
+    return app
+
+
+def ask(at: AppTest, question: str) -> AppTest:
+    at.chat_input[0].set_value(question).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_empty_chat_shows_title_note_and_examples(at: AppTest) -> None:
+    assert at.title[0].value == "Kunskapsguide-assistenten"
+    assert any(DISCLAIMER in c.value for c in at.caption)
+    examples = [b.label for b in at.button if (b.key or "").startswith("example-")]
+    assert "Vad gäller vid sekretess?" in examples
+    assert at.chat_input[0].placeholder.startswith("Skriv din fråga")
+    assert not at.error
+
+
+def test_question_gets_an_answer_with_numbered_sources(at: AppTest) -> None:
+    ask(at, "Vad gäller vid sekretess?")
+    user, bot = at.chat_message
+    assert (user.name, bot.name) == ("user", "assistant")
+    answer = bot.markdown[0].value
+    assert "**[1]**" in answer and "sekretess" in answer.lower()
+    labels = [e.label for e in bot.expander]
+    assert labels and labels[0].startswith("**[1]**")
+    assert "Offentlighet och sekretess" in labels[0]
+    assert "2021" in labels[0] and "Nationell vägledning" in labels[0]
+    context = bot.expander[0].get("html")[0].value
+    assert "<mark" in context  # the quote is highlighted inside its passage
+
+
+def test_read_the_whole_section(at: AppTest) -> None:
+    ask(at, "Vad gäller vid sekretess?")
+    source = at.chat_message[1].expander[0]
+    before = len(source.get("html"))
+    source.toggle[0].set_value(True).run()
+    source = at.chat_message[1].expander[0]
+    assert source.toggle[0].label == "Läs hela avsnittet"
+    htmls = source.get("html")
+    assert len(htmls) == before + 1
+    assert len(htmls[-1].value) >= len(htmls[0].value)
+
+
+def test_example_question_runs_when_clicked(at: AppTest) -> None:
+    at.button(key="example-0").click().run()
+    assert not at.exception
+    assert [m.name for m in at.chat_message] == ["user", "assistant"]
+    assert "sekretess" in at.chat_message[0].markdown[0].value.lower()
+    assert not [b for b in at.button if (b.key or "").startswith("example-")]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Vad kostar en flygbiljett till Tokyo?",
+        pytest.param(
+            "Hur mycket är riksnormen för 2026?",
+            marks=pytest.mark.xfail(
+                not CALIBRATION_PATH.exists(),
+                reason="the default refusal policy answers it from the 2016 report; "
+                "`kunskapsguide eval calibrate` writes assistant/calibration.json",
+            ),
+        ),
+    ],
+)
+def test_refusal_says_so_and_offers_nearest_sections(at: AppTest, question: str) -> None:
+    ask(at, question)
+    bot = at.chat_message[1]
+    assert "Källorna täcker inte" in bot.info[0].value
+    assert any("Närmaste avsnitt" in m.value for m in bot.markdown)
+    assert bot.expander  # the nearest sections, each readable
+
+
+def test_personal_data_is_masked_and_explained(at: AppTest) -> None:
+    ask(at, f"Min klient {PNR} undrar vad som gäller vid sekretess?")
+    user, bot = at.chat_message
+    assert PNR not in user.markdown[0].value
+    assert bot.warning and "sekretess" in bot.warning[0].value.lower()
+    assert all(PNR not in str(a.question) for a in at.session_state["answers"])
+
+
+def test_follow_up_uses_the_history_and_new_conversation_clears_it(at: AppTest) -> None:
+    ask(at, "Vad gäller vid sekretess?")
+    ask(at, "När kan den brytas?")
+    assert [m.name for m in at.chat_message] == ["user", "assistant"] * 2
+    at.button[0].click().run()  # "Ny konversation", the first button on the page
+    assert at.button[0].label == "Ny konversation"
+    assert not at.chat_message
+    assert [b for b in at.button if (b.key or "").startswith("example-")]
+
+
+def test_feedback_is_stored_masked(at: AppTest, app_settings: Settings) -> None:
+    store = FeedbackStore(feedback_path(app_settings))
+    before = store.count()
+    ask(at, "Vad gäller vid sekretess?")
+    key = "c0-0-fb"
+    at.button(key=f"{key}-send").click().run()  # no thumb chosen yet
+    assert store.count() == before
+    assert any("tumme" in c.value for c in at.caption)
+    at.feedback(key=f"{key}-rating").set_value(0)  # thumbs down
+    at.text_input(key=f"{key}-comment").input(f"Saknar svar om {PNR}")
+    at.button(key=f"{key}-send").click().run()
+    assert not at.exception
+    assert store.count() == before + 1
+    row = store.rows()[-1]
+    assert row["rating"] == -1 and row["mode"] == "extractive"
+    assert PNR not in row["comment"] and row["comment"].startswith("Saknar svar om")
+    assert row["sources"][0]["n"] == 1 and row["sources"][0]["title"]
+    assert any("Tack" in c.value for c in at.caption)

@@ -1,0 +1,122 @@
+"""The evaluation page with AppTest: no report yet, a report to read, and a real run."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ingest.settings import Settings
+from tests.ui.conftest import APP, TIMEOUT, app_environment, clear_app_caches
+
+DATASET = [
+    {
+        "id": "t1",
+        "question": "Vad gäller vid sekretess?",
+        "reference_answer": "Huvudregeln är att sekretess gäller och att samtycke ska inhämtas.",
+        "gold_sources": ["kunskapsguiden/uppdrag-och-ansvar.txt"],
+        "gold_quotes": ["huvudregeln är att sekretess gäller"],
+        "category": "factual",
+    },
+    {
+        "id": "t2",
+        "question": "Hur mycket är riksnormen för 2026?",
+        "reference_answer": "Källorna täcker inte frågan.",
+        "gold_sources": [],
+        "gold_quotes": [],
+        "category": "unanswerable",
+    },
+]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def app_settings(seed_settings: Settings, seed_index, password_hash: str) -> Iterator[Settings]:
+    with app_environment(seed_settings, password_hash):
+        yield seed_settings
+
+
+@pytest.fixture()
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A data dir of its own, without an index (the page only reads the report from it)."""
+    monkeypatch.setenv("KG_DATA_DIR", str(tmp_path / "data"))
+    clear_app_caches()
+    yield tmp_path / "data"
+    clear_app_caches()
+
+
+def open_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("pages/evaluation.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def write_report(out: Path) -> None:
+    group = {
+        "n": 2, "hit@5": 1.0, "mrr@10": 0.75, "citation_support": 1.0, "faithfulness": 0.9,
+        "refusal_rate": 0.5, "false_refusal_rate": 0.0, "latency_ms_p50": 120.0,
+    }  # fmt: skip
+    summary = {
+        "dataset": "eval/data/reference.jsonl", "items": 2, "mode": "extractive",
+        "created": "2026-01-01 12:00",
+        "configs": {
+            "product": {"overall": group, "per_category": {"factual": group, "typo": group}},
+            "baseline": {"overall": {**group, "hit@5": 0.5}, "per_category": {"factual": group}},
+        },
+    }  # fmt: skip
+    rows = [
+        {
+            "config": "product", "id": "t2", "category": "unanswerable",
+            "question": "Hur mycket är riksnormen för 2026?", "answer": "Riksnormen är … [1]",
+            "refused": False, "gold_sources": [],
+            "retrieved": [{"title": "Uppdrag och ansvar", "section": "Rätten till ekonomiskt "
+                           "bistånd", "source": "kunskapsguiden/uppdrag-och-ansvar.txt"}],
+            "metrics": {"answerable": False, "rank_of_first_gold": None},
+        },
+        {
+            "config": "product", "id": "t1", "category": "factual",
+            "question": "Vad gäller vid sekretess?", "answer": "Sekretess gäller [1]",
+            "refused": False, "gold_sources": ["kunskapsguiden/uppdrag-och-ansvar.txt"],
+            "retrieved": [], "metrics": {"answerable": True, "rank_of_first_gold": 1},
+        },
+    ]  # fmt: skip
+    out.mkdir(parents=True)
+    (out / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    (out / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+
+
+def test_without_a_report_the_page_says_how_to_make_one(data_dir: Path) -> None:
+    at = open_page()
+    assert at.title[0].value == "Utvärdering"
+    assert "ingen utvärderingsrapport" in at.info[0].value
+    assert not at.error
+
+
+def test_the_latest_report_shows_metrics_chart_and_failures(data_dir: Path) -> None:
+    write_report(data_dir / "eval" / "latest")
+    at = open_page()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Rätt källa bland de 5 första"] == "100%"
+    assert metrics["MRR@10"] == "75%"
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    failures = [e.label for e in at.expander if "riksnormen" in e.label]
+    assert len(failures) == 1  # the answered unanswerable question, not the good one
+    assert any("Frågor som inte klarades (1 av 2)" in h.value for h in at.subheader)
+    assert any("Rätten till ekonomiskt bistånd" in m.value for m in at.markdown)
+
+
+@pytest.mark.slow
+def test_run_the_evaluation_from_the_page(app_settings: Settings, tmp_path: Path) -> None:
+    dataset = tmp_path / "mini.jsonl"
+    dataset.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in DATASET), "utf-8")
+    at = open_page()
+    next(t for t in at.text_input if t.label == "Frågeset (JSONL)").input(str(dataset))
+    next(b for b in at.button if b.label == "Kör utvärderingen").click().run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert "klar" in at.success[0].value
+    assert (app_settings.data_dir / "eval" / "latest" / "summary.json").exists()
+    assert any("av 2)" in h.value for h in at.subheader)

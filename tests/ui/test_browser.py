@@ -1,0 +1,208 @@
+"""The app in a real browser: `streamlit run ui/app.py` on loopback, driven by Playwright with
+Debian's chromium (never a downloaded browser). Screenshots go to test-output/screenshots/."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ingest.settings import ROOT, Settings
+from tests.ui.conftest import PASSWORD, app_env, indexed_copy
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+SHOTS = ROOT / "test-output" / "screenshots"
+ANSWER_TIMEOUT_MS = 180_000  # the first question waits for the model to load
+LOCAL_FACT = "I Testköping ska hembesök alltid göras av två handläggare tillsammans."
+ROUTINE_TITLE = "Rutin för hembesök i Testköping"
+
+if not CHROMIUM.exists():
+    pytest.skip("Debian chromium is not installed (make browser-deps)", allow_module_level=True)
+playwright = pytest.importorskip("playwright.sync_api")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited: {log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"streamlit did not start: {log.read_text(errors='replace')}")
+
+
+@pytest.fixture(scope="module")
+def app(
+    tmp_path_factory: pytest.TempPathFactory,
+    seed_settings: Settings,
+    seed_index,
+    embedder,
+    password_hash: str,
+) -> Iterator[tuple[str, Settings]]:
+    tmp = tmp_path_factory.mktemp("browser")
+    settings = indexed_copy(tmp, seed_settings, embedder)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
+    env |= app_env(settings, password_hash) | {"PYTHONPATH": str(ROOT)}
+    log = tmp / "streamlit.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "streamlit", "run", "ui/app.py",
+                "--server.address", "127.0.0.1", "--server.port", str(port),
+                "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            ],  # fmt: skip
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc, log)
+        yield url, settings
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page(browser, app):  # type: ignore[no-untyped-def]
+    url, _ = app
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="sv-SE")
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    pg.goto(url)
+    pg.get_by_role("heading", name="Kunskapsguide-assistenten").wait_for()
+    yield pg
+    context.close()
+
+
+def screenshot(pg, name: str) -> None:  # type: ignore[no-untyped-def]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg.wait_for_timeout(500)  # let animations (expanders, spinners) settle
+    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def ask(pg, question: str):  # type: ignore[no-untyped-def]
+    """Ask and return the last assistant message once its sources (or refusal) are shown."""
+    before = pg.get_by_test_id("stChatMessage").count()
+    box = pg.get_by_test_id("stChatInputTextArea")
+    box.fill(question)
+    box.press("Enter")
+    message = pg.get_by_test_id("stChatMessage").nth(before + 1)
+    message.get_by_text("Skicka omdöme").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    return message
+
+
+def go_to(pg, title: str) -> None:  # type: ignore[no-untyped-def]
+    """Switch page in the same session (a new URL would start a new session)."""
+    pg.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    pg.wait_for_load_state("networkidle")
+
+
+def make_docx(path: Path) -> None:
+    from docx import Document
+
+    doc = Document()
+    doc.add_heading(ROUTINE_TITLE, level=1)
+    doc.add_heading("Vem gör hembesöket", level=2)
+    doc.add_paragraph(
+        LOCAL_FACT + " Hembesöket bokas i förväg och den sökande får veta varför det görs."
+    )
+    doc.add_heading("Dokumentation", level=2)
+    doc.add_paragraph("Hembesöket dokumenteras i journalen samma vecka.")
+    doc.save(str(path))
+
+
+def test_chat_answers_with_the_secrecy_section_first(page) -> None:  # type: ignore[no-untyped-def]
+    message = ask(page, "vad gäller vid sekretess?")
+    first_source = message.get_by_test_id("stExpander").first
+    assert "Offentlighet och sekretess" in first_source.inner_text()
+    assert "[1]" in first_source.inner_text()
+    first_source.locator("summary").click()
+    first_source.locator("mark").first.wait_for()
+    screenshot(page, "chat")
+
+
+def test_refusal_in_the_browser(page) -> None:  # type: ignore[no-untyped-def]
+    message = ask(page, "Hur mycket är riksnormen för 2026?")
+    assert "Källorna täcker inte" in message.inner_text()
+    screenshot(page, "chat-refusal")
+
+
+def test_coordinator_publishes_and_removes_a_local_routine(  # type: ignore[no-untyped-def]
+    page, app, tmp_path: Path
+) -> None:
+    _, settings = app
+    go_to(page, "Korpus")
+    screenshot(page, "desk-login")
+    page.get_by_label("Lösenord för samordnare").fill(PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    page.get_by_text("Ladda upp dokument").first.wait_for()
+
+    routine = tmp_path / "hembesok.docx"
+    make_docx(routine)
+    page.locator("input[type=file]").set_input_files(str(routine))
+    page.get_by_label("Titel").fill(ROUTINE_TITLE)
+    page.get_by_label("Kommun").fill("Testköping")
+    page.get_by_role("button", name="Förhandsgranska").click()
+    page.get_by_text("Förhandsgranskning").wait_for()
+    screenshot(page, "desk-preview")
+    page.get_by_role("button", name="Publicera").click()
+    page.get_by_text("är publicerad").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    page.get_by_role("tab", name="Indexerade dokument").click()
+    screenshot(page, "desk")
+
+    go_to(page, "Fråga")
+    message = ask(page, "vem gör hembesök i Testköping?")
+    first_source = message.get_by_test_id("stExpander").first.inner_text()
+    assert ROUTINE_TITLE in first_source and "Lokal rutin" in first_source
+    assert "två handläggare" in message.inner_text()
+    screenshot(page, "chat-local-routine")
+
+    go_to(page, "Korpus")
+    page.get_by_role("tab", name="Indexerade dokument").click()
+    page.get_by_text("Ja, ta bort dokumentet ur kunskapsbanken").click()
+    page.get_by_role("button", name="Ta bort").click()
+    page.get_by_text("är borttagen").wait_for(timeout=ANSWER_TIMEOUT_MS)
+
+    go_to(page, "Fråga")
+    page.get_by_role("button", name="Ny konversation").click()
+    message = ask(page, "vem gör hembesök i Testköping?")
+    assert ROUTINE_TITLE not in message.inner_text()
+    assert "två handläggare tillsammans" not in message.inner_text()
+    assert not (settings.corpus_dir / "lokala-rutiner" / "hembesok.docx").exists()

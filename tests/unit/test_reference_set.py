@@ -1,0 +1,54 @@
+"""The shipped reference set is well-formed and every gold quote is really in its source."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from eval.dataset import CATEGORIES, EvalItem, load_dataset, verify_gold_quotes
+from eval.matching import match_tokens
+from ingest.settings import ROOT
+
+REFERENCE = ROOT / "eval" / "data" / "reference.jsonl"
+CORPUS = ROOT / "corpus"
+
+
+@pytest.fixture(scope="module")
+def items() -> list[EvalItem]:
+    return load_dataset(REFERENCE)
+
+
+def test_size_and_categories(items: list[EvalItem]) -> None:
+    counts = Counter(item.category for item in items)
+    assert len(items) >= 80
+    assert counts["unanswerable"] >= 10
+    assert set(counts) == set(CATEGORIES)
+
+
+def test_gold_quotes_are_found_in_their_sources(items: list[EvalItem]) -> None:
+    assert verify_gold_quotes(items, CORPUS) == []
+
+
+def test_quotes_are_sentence_sized(items: list[EvalItem]) -> None:
+    too_short_or_long = [
+        (item.id, quote)
+        for item in items
+        for quote in item.gold_quotes
+        if not 8 <= len(match_tokens(quote)) <= 40
+    ]
+    assert too_short_or_long == []
+
+
+def test_multi_part_items_have_several_quotes(items: list[EvalItem]) -> None:
+    assert all(len(item.gold_quotes) >= 2 for item in items if item.category == "multi_part")
+    assert all(1 <= len(item.gold_quotes) <= 3 for item in items if item.answerable)
+
+
+def test_weighted_towards_guidance_and_local_routine(items: list[EvalItem]) -> None:
+    """Kunskapsguiden and the local routine are what a new caseworker needs most."""
+    sources = Counter(source.split("/")[0] for item in items for source in item.gold_sources)
+    core = sources["kunskapsguiden"] + sources["lokala-rutiner"]
+    assert core > sum(sources.values()) / 2
+    assert all(sources[folder] > 0 for folder in ("rapporter", "kommunala-planer", "artiklar"))
+    assert sources["lokala-rutiner"] >= 2

@@ -1,0 +1,148 @@
+"""Evaluation: the latest report of the reference questions, and a button to run a new one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from ingest.settings import ROOT
+from ui import render, resources
+
+REFERENCE_SET = ROOT / "eval" / "data" / "reference.jsonl"
+CONFIG_LABELS = {"product": "Assistenten", "baseline": "Baslinje"}
+METRICS = {  # summary key → Swedish label; shares are shown in per cent
+    "hit@5": "Rätt källa bland de 5 första",
+    "mrr@10": "MRR@10",
+    "citation_support": "Källstöd",
+    "faithfulness": "Trohet mot källan",
+    "refusal_rate": "Avböjer obesvarbara",
+    "false_refusal_rate": "Felaktigt avböjda",
+    "latency_ms_p50": "Svarstid, median (ms)",
+    "latency_ms_p95": "Svarstid, p95 (ms)",
+}
+LOWER_IS_BETTER = {"false_refusal_rate", "latency_ms_p50", "latency_ms_p95"}
+RETRIEVED_SHOWN = 5
+
+
+def shown(key: str, value: Any) -> str:
+    if not isinstance(value, int | float):
+        return "–"
+    return f"{value:.0f}" if key.startswith("latency") else f"{value:.0%}"
+
+
+def failed(row: dict[str, Any]) -> bool:
+    """A question the product got wrong: no gold source in the top 5 or a false refusal, or
+    an answer to a question the sources cannot answer."""
+    m = row.get("metrics", {})
+    if not m.get("answerable", True):
+        return not row.get("refused")
+    rank = m.get("rank_of_first_gold")
+    return bool(row.get("refused")) or rank is None or rank > 5
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+st.title("Utvärdering")
+st.caption("Hur väl assistenten hittar rätt källa och håller sig till den, mätt på referensfrågor.")
+
+settings = resources.settings()
+report_dir = settings.data_dir / "eval" / "latest"
+
+with st.expander("Kör en ny utvärdering", icon=":material/play_arrow:"):
+    dataset = st.text_input("Frågeset (JSONL)", value=str(REFERENCE_SET))
+    st.caption("Körningen tar några minuter och ersätter den senaste rapporten.")
+    if st.button("Kör utvärderingen", type="primary"):
+        try:
+            from eval.runner import run_evaluation
+        except ImportError:
+            st.error("Utvärderingen är inte installerad.")
+        else:
+            with render.page_errors():
+                bar = st.progress(0.0, text="Startar …")
+
+                def progress(name: str, i: int, n: int) -> None:
+                    label = CONFIG_LABELS.get(name, name)
+                    bar.progress(i / max(n, 1), text=f"{label}: fråga {i + 1} av {n}")
+
+                ready = resources.assistant()  # reuse the loaded model when the mode matches
+                run_evaluation(
+                    settings, dataset=Path(dataset), out_dir=report_dir, mode="extractive",
+                    assistant=ready if ready.mode == "extractive" else None, progress=progress,
+                )  # fmt: skip
+                bar.empty()
+                st.success("Utvärderingen är klar.", icon=":material/check_circle:")
+
+summary_path = report_dir / "summary.json"
+if not summary_path.exists():
+    st.info(
+        "Det finns ingen utvärderingsrapport ännu. Kör en utvärdering ovan, eller "
+        f"`kunskapsguide eval run --out {report_dir}`.",
+        icon=":material/info:",
+    )
+    st.stop()
+
+with render.page_errors():
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    configs = summary.get("configs", {})
+    product = configs.get("product", {})
+    baseline = configs.get("baseline", {})
+    overall = product.get("overall", {})
+
+    st.subheader("Sammanfattning")
+    st.caption(
+        f"{summary.get('items', '?')} frågor · läge {summary.get('mode', '?')} · körd "
+        f"{summary.get('created', '?')} · jämfört med en enkel baslinje (nyckelordssökning)"
+    )
+    keys = [k for k in METRICS if k in overall]
+    for start in range(0, len(keys), 4):
+        for column, key in zip(st.columns(4), keys[start : start + 4], strict=False):
+            value, base = overall.get(key), baseline.get("overall", {}).get(key)
+            delta = None
+            if isinstance(value, int | float) and isinstance(base, int | float):
+                delta = shown(key, value - base) if key.startswith("latency") else (
+                    f"{(value - base) * 100:+.0f} %-enheter"
+                )  # fmt: skip
+            column.metric(
+                METRICS[key], shown(key, value), delta,
+                delta_color="inverse" if key in LOWER_IS_BETTER else "normal",
+            )  # fmt: skip
+
+    per_category = {name: cfg.get("per_category", {}) for name, cfg in configs.items()}
+    if per_category.get("product"):
+        st.subheader("Per kategori")
+        choices = [k for k in METRICS if not k.startswith("latency")]
+        metric = st.selectbox("Mått", choices, format_func=lambda k: METRICS[k])
+        chart = {
+            CONFIG_LABELS.get(name, name): {c: (m.get(metric) or 0.0) for c, m in cats.items()}
+            for name, cats in per_category.items()
+        }
+        st.bar_chart(chart, stack=False, horizontal=True, y_label="", x_label=METRICS[metric])
+
+    rows = [r for r in read_jsonl(report_dir / "results.jsonl") if r.get("config") == "product"]
+    misses = [r for r in rows if failed(r)]
+    st.subheader(f"Frågor som inte klarades ({len(misses)} av {len(rows)})")
+    st.caption("Ingen guldkälla bland de fem första, felaktigt avböjd, eller besvarad fast "
+               "källorna inte täcker frågan.")  # fmt: skip
+    for r in misses:
+        label = f"{render.plain(str(r.get('question', '')))} · {r.get('category', '')}"
+        with st.expander(label):
+            if r.get("refused"):
+                st.markdown("**Svar:** avböjde")
+            else:
+                st.markdown("**Svar**  \n" + render.answer_markdown(str(r.get("answer", ""))))
+            gold = r.get("gold_sources") or []
+            st.markdown("**Facit:** " + (render.plain(", ".join(gold)) if gold else "obesvarbar"))
+            st.markdown("**Hämtade avsnitt**")
+            for i, p in enumerate((r.get("retrieved") or [])[:RETRIEVED_SHOWN], start=1):
+                section = f" › {p.get('section')}" if p.get("section") else ""
+                st.markdown(
+                    f"{i}\\. {render.plain(str(p.get('title', '')) + section)} "
+                    f"· `{p.get('source', '')}`"
+                )

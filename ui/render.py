@@ -1,0 +1,151 @@
+"""Small rendering helpers shared by the pages: answers with their sources, error boxes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from assistant.citations import kind_label
+from assistant.service import Assistant
+from assistant.types import Answer, Passage
+from ingest.errors import KunskapsguideError
+from ingest.pipeline import IngestReport, ingest
+from ingest.sentences import split_sentences
+from ingest.settings import Settings
+
+log = logging.getLogger(__name__)
+
+OLD_SOURCE_YEARS = 5  # a source this many years old gets a reminder to check it
+DISCLAIMER = (
+    "Svaren bygger bara på källorna som listas under varje svar. Kontrollera alltid mot lagen "
+    "och era lokala riktlinjer innan du fattar beslut – källans årtal visas, så att du ser om "
+    "den kan vara inaktuell."
+)
+_KIND_COLOURS = {"lokal_rutin": "orange", "nationell_vagledning": "blue"}
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+!|$~])")
+_MARKER = re.compile(r"\\\[(\d+(?:, \d+)*)\\\]")
+MARK = '<mark style="background:#FFE9A8;padding:0 2px;border-radius:3px">'
+PASSAGE_STYLE = "white-space:pre-wrap;line-height:1.55;font-size:0.95rem;color:#1F2933"
+
+
+@contextmanager
+def page_errors() -> Iterator[None]:
+    """The page edge: the product's errors in Swedish as they are, anything else generic."""
+    try:
+        yield
+    except KunskapsguideError as exc:
+        st.error(str(exc), icon=":material/error:")
+    except Exception:
+        log.exception("unexpected error in the app")
+        st.error(
+            "Något gick fel. Försök igen om en stund; om felet kvarstår, kontakta den som "
+            "förvaltar Kunskapsguide-assistenten.",
+            icon=":material/error:",
+        )
+
+
+def plain(text: str) -> str:
+    """Text safe to show with st.markdown: no markup, line breaks kept."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+
+
+def answer_markdown(text: str) -> str:
+    """The answer text with its [n] markers in bold, so they are easy to match to sources."""
+    return _MARKER.sub(lambda m: f"**[{m.group(1)}]**", plain(text))
+
+
+def kind_badge(kind: str) -> str:
+    return f":{_KIND_COLOURS.get(kind, 'gray')}-badge[{kind_label(kind)}]"
+
+
+def source_heading(p: Passage, n: int | None = None) -> str:
+    """'[1] Titel › Avsnitt · s. 7 · 2021 · Nationell vägledning' as expander label markdown."""
+    parts = [plain(p.title) + (f" › {plain(p.section_path)}" if p.section else "")]
+    if p.page_label:
+        parts.append(f"s. {p.page_label}")
+    parts.append(str(p.year) if p.year else "år saknas")
+    parts.append(kind_badge(p.kind))
+    number = f"**[{n}]** " if n is not None else ""
+    return number + " · ".join(parts)
+
+
+def _quote_spans(text: str, quote: str) -> list[tuple[int, int]]:
+    """Where the quote is in `text`: as a whole, or sentence by sentence (an answer may quote
+    sentences that a list separates in the source). Whitespace may differ."""
+    spans: list[tuple[int, int]] = []
+    for part in [quote, *split_sentences(quote)]:
+        words = part.split()
+        if not words:
+            continue
+        match = re.search(r"\s+".join(re.escape(w) for w in words), text)
+        if match and not any(s <= match.start() < e for s, e in spans):
+            spans.append(match.span())
+        if part == quote and match:
+            break
+    return sorted(spans)
+
+
+def highlighted_html(text: str, quote: str) -> str:
+    """`text` as HTML with the quoted sentences marked."""
+    body, at = [], 0
+    for start, end in _quote_spans(text, quote):
+        body += [html.escape(text[at:start]), MARK, html.escape(text[start:end]), "</mark>"]
+        at = end
+    body.append(html.escape(text[at:]))
+    return f'<div style="{PASSAGE_STYLE}">{"".join(body)}</div>'
+
+
+def source_detail(p: Passage, quote: str, key: str, section_text: Callable[[Passage], str]) -> None:
+    """Inside a source's expander: the quote in its passage, and the whole section on request."""
+    if p.year and dt.date.today().year - p.year >= OLD_SOURCE_YEARS:
+        st.caption(
+            f":material/history: Källan är från {p.year}. Kontrollera att det fortfarande gäller."
+        )
+    st.html(highlighted_html(p.text, quote))
+    where = f"Fil: {p.source}" + (f", sida {p.page_label}" if p.page_label else "")
+    st.caption(plain(where) + (f" · {plain(p.publisher)}" if p.publisher else ""))
+    if st.toggle("Läs hela avsnittet", key=f"{key}-section"):
+        st.html(highlighted_html(section_text(p), quote))
+
+
+def answer_body(answer: Answer, key: str, section_text: Callable[[Passage], str]) -> None:
+    """An answer as the chat shows it: notice, text, numbered sources (or nearest sections)."""
+    if answer.privacy_notice:
+        st.warning(answer.privacy_notice, icon=":material/lock:")
+    if answer.refused:
+        st.info(plain(answer.answer), icon=":material/search_off:")
+        if answer.nearest:
+            st.markdown("**Närmaste avsnitt i källorna**")
+            for i, p in enumerate(answer.nearest):
+                with st.expander(source_heading(p)):
+                    source_detail(p, "", f"{key}-near{i}", section_text)
+        return
+    st.markdown(answer_markdown(answer.answer))
+    if answer.flagged:
+        st.caption("Några meningar togs bort eftersom de inte gick att belägga i källorna.")
+    st.markdown("**Källor**")
+    for c in answer.citations:
+        with st.expander(source_heading(c.passage, c.n)):
+            source_detail(c.passage, c.quote, f"{key}-src{c.n}", section_text)
+
+
+def reindex(settings: Settings, assistant: Assistant) -> IngestReport:
+    """Run the incremental ingest with a progress bar; the assistant answers from it at once."""
+    bar = st.progress(0.0, text="Indexerar …")
+
+    def step(i: int, total: int, source: str) -> None:
+        bar.progress((i + 1) / max(total, 1), text=f"Indexerar {source} ({i + 1} av {total})")
+
+    retriever = assistant.retriever
+    report = ingest(
+        settings, retriever.store, retriever.embedder, on_document=step, lock_timeout=60
+    )
+    assistant.refresh()
+    bar.empty()
+    return report

@@ -1,0 +1,35 @@
+"""What the app builds once per process and shares between all browser sessions.
+
+The embedding model, the index and the lexical index are heavy, so `assistant()` builds them
+on first use; a failure (an error is not cached) is shown on the page and retried next run.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import ingest  # noqa: F401  (offline environment before any HF/Chroma import)
+from assistant.auth import LoginGuard
+from assistant.feedback import FeedbackStore, feedback_path
+from assistant.service import Assistant, build_assistant
+from ingest.settings import Settings
+
+
+@st.cache_resource(show_spinner=False)
+def settings() -> Settings:
+    return Settings()
+
+
+@st.cache_resource(show_spinner="Laddar språkmodell och kunskapsbank …")
+def assistant() -> Assistant:
+    return build_assistant(settings())
+
+
+@st.cache_resource(show_spinner=False)
+def feedback_store() -> FeedbackStore:
+    return FeedbackStore(feedback_path(settings()))
+
+
+@st.cache_resource(show_spinner=False)
+def login_guard() -> LoginGuard:
+    return LoginGuard()
