@@ -13,7 +13,7 @@ REFERENCE_SET = ROOT / "eval" / "data" / "reference.jsonl"
 
 # The CI gate: set just below what the product measures on the reference set (see README);
 # a change that worsens retrieval or refusal fails `make test`.
-GATE = {"min_hit5": 0.80, "min_mrr10": 0.60, "min_refusal": 0.70, "max_false_refusal": 0.15}
+GATE = {"min_hit5": 0.83, "min_mrr10": 0.70, "min_refusal": 0.65, "max_false_refusal": 0.19}
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:

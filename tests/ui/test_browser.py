@@ -112,9 +112,19 @@ def page(browser, app):  # type: ignore[no-untyped-def]
 
 
 def screenshot(pg, name: str) -> None:  # type: ignore[no-untyped-def]
+    """The whole page: Streamlit scrolls inside its main section, so the window is made as
+    tall as the content for the shot (the width stays that of a laptop)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     pg.wait_for_timeout(500)  # let animations (expanders, spinners) settle
-    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    size = pg.viewport_size
+    height = pg.evaluate(
+        "Math.max(...[...document.querySelectorAll('[data-testid=stMain] *')]"
+        ".map(e => e.scrollHeight), 0)"
+    )
+    pg.set_viewport_size({"width": size["width"], "height": min(max(height + 40, 900), 5000)})
+    pg.wait_for_timeout(300)
+    pg.screenshot(path=str(SHOTS / f"{name}.png"))
+    pg.set_viewport_size(size)
 
 
 def ask(pg, question: str):  # type: ignore[no-untyped-def]
@@ -202,6 +212,7 @@ def test_coordinator_publishes_and_removes_a_local_routine(  # type: ignore[no-u
 
     go_to(page, "Fråga")
     page.get_by_role("button", name="Ny konversation").click()
+    playwright.expect(page.get_by_test_id("stChatMessage")).to_have_count(0)
     message = ask(page, "vem gör hembesök i Testköping?")
     assert ROUTINE_TITLE not in message.inner_text()
     assert "två handläggare tillsammans" not in message.inner_text()

@@ -66,24 +66,23 @@ def feedback_form(answer: Answer, key: str) -> None:
         st.caption(":orange[Välj tumme upp eller tumme ned först.]")
 
 
-top_left, top_right = st.columns([5, 2], vertical_alignment="bottom")
-with top_left:
-    st.title("Kunskapsguide-assistenten")
-with top_right:
-    st.button(
-        "Ny konversation",
-        icon=":material/add_comment:",
-        on_click=new_conversation,
-        disabled=not state.answers,
-        width="stretch",
-    )
-st.caption(render.DISCLAIMER)
+st.title("Kunskapsguide-assistenten")
+note, new_chat = st.columns([4, 1.5], vertical_alignment="center")
+note.caption(render.DISCLAIMER)
+new_chat.button(
+    "Ny konversation", icon=":material/add_comment:", on_click=new_conversation, width="stretch"
+)
 
 assistant = None
 with render.page_errors():
     assistant = resources.assistant()
 if assistant is None:
     st.stop()
+
+# Read first: the input is pinned to the bottom wherever it is called, and knowing the
+# question now keeps the examples from showing above its answer.
+question = st.chat_input("Skriv din fråga om ekonomiskt bistånd …", max_chars=1000)
+question = question or state.pop("pending_question", None)
 
 for i, past in enumerate(state.answers):
     key = f"c{state.conversation}-{i}"
@@ -93,13 +92,14 @@ for i, past in enumerate(state.answers):
         render.answer_body(past, key, assistant.retriever.section_text)
         feedback_form(past, f"{key}-fb")
 
-if not state.answers and "pending_question" not in state:
-    st.markdown("#### Exempel på frågor")
+if not state.answers and not question:
+    st.markdown("**Prova till exempel:**")
+    columns = st.columns(2)
     for n, example in enumerate(EXAMPLES):
-        st.button(example, key=f"example-{n}", on_click=ask_example, args=(example,))
+        columns[n % 2].button(
+            example, key=f"example-{n}", on_click=ask_example, args=(example,), width="stretch"
+        )
 
-question = st.chat_input("Skriv din fråga om ekonomiskt bistånd …", max_chars=1000)
-question = question or state.pop("pending_question", None)
 if question:
     with st.chat_message("user"):
         st.markdown(render.plain(mask_personal_data(question).text))

@@ -196,6 +196,11 @@ with list_tab:
         ],
         hide_index=True,
         width="stretch",
+        column_config={
+            "Titel": st.column_config.TextColumn(width="medium"),
+            "År": st.column_config.TextColumn(width=50),
+            "Textdelar": st.column_config.NumberColumn(width=70),
+        },
     )
     st.caption(
         "Ersätt ett dokument genom att ladda upp den nya versionen och välja dokumentet under "
