@@ -37,8 +37,7 @@ _MARKDOWN = re.compile(r"\*\*|__|^#+\s*|^\s*[-*•]\s+", re.MULTILINE)
 # Words an answer adds around the facts ("Enligt källan …"); they are not claims.
 _FRAME_WORDS = frozenset(
     fold(w)
-    for w in """enligt källa källan källor källorna texten dokumentet avsnittet står framgår
-    beskrivs nämns exempelvis exempel också även dessutom viktigt alltså därför""".split()
+    for w in ["enligt", "källa", "källan", "källor", "källorna", "texten", "dokumentet", "avsnittet", "står", "framgår", "beskrivs", "nämns", "exempelvis", "exempel", "också", "även", "dessutom", "viktigt", "alltså", "därför"]
 )
 
 
@@ -46,7 +45,7 @@ _FRAME_WORDS = frozenset(
 # tillsyn" where the text says IVO), and a sentence's first word is never seen as a name.
 _ACTOR = re.compile(
     r"(?:namnd|myndighet|styrelse|inspektion|ombudsman|domstol|forvaltningsratt|kammarratt"
-    r"|kommun|region|polis|verk|kassa|socialtjanst)(?:en|n|et|erna|er|ens|s)?$"
+    r"|kommun|region|polis|verk|kassa|socialtjanst)\w{0,4}$"  # with an inflection ending
 )
 
 
@@ -66,7 +65,9 @@ def parse_citations(text: str) -> list[tuple[str, list[int]]]:
     out: list[tuple[str, list[int]]] = []
     for raw in split_sentences(text):
         leading = _LEADING_MARKERS.match(raw)
-        if leading and out:
+        # "… tillsyn. [1] JO …": a marker after a full stop closes the sentence before, unless
+        # that one has its own markers or the marker starts a line ("[2] Den del …").
+        if leading and out and not out[-1][1] and not _starts_line(text, raw):
             out[-1][1].extend(_numbers(leading.group()))
             raw = raw[leading.end() :]
         numbers = _numbers(raw)
@@ -77,6 +78,11 @@ def parse_citations(text: str) -> list[tuple[str, list[int]]]:
         elif out:
             out[-1][1].extend(numbers)
     return [(s, list(dict.fromkeys(ns))) for s, ns in out]
+
+
+def _starts_line(text: str, sentence: str) -> bool:
+    at = text.find(sentence)
+    return at <= 0 or text[:at].rstrip(" \t").endswith("\n")
 
 
 def _numbers(text: str) -> list[int]:
@@ -177,8 +183,9 @@ def support_score(sentence: str, passage_text: str) -> float:
     return _score(_words(sentence), _Vocabulary(passage_text).has)
 
 
-def _evidence(passage: Passage) -> str:
-    # Title, publisher and section count as evidence too: "Enligt Socialstyrelsen …".
+def evidence(passage: Passage) -> str:
+    """What a sentence citing `passage` is checked against: its text, and also its title,
+    publisher and section ("Enligt Socialstyrelsen …")."""
     return " \n".join([passage.title, passage.publisher, passage.section_path, passage.text])
 
 
@@ -204,16 +211,18 @@ def check_grounding(
             continue
         for n in valid:
             if n not in vocabularies:
-                vocabularies[n] = _Vocabulary(_evidence(passages_by_n[n]))
-        cited_vocabularies = [vocabularies[n] for n in valid]
-
-        def has(key: str, vs: list[_Vocabulary] = cited_vocabularies) -> bool:
-            # Against the cited passages together: one sentence may join facts from two.
-            return any(v.has(key) for v in vs)
-
-        if _score(_words(sentence), has) < threshold:
-            flagged.append(sentence)
-            continue
+                vocabularies[n] = _Vocabulary(evidence(passages_by_n[n]))
+        words = _words(sentence)
+        # The numbers whose passage supports the sentence on its own; failing that, the cited
+        # passages together (one sentence may join facts from two).
+        supporting = [n for n in valid if _score(words, vocabularies[n].has) >= threshold]
+        if not supporting:
+            joint = [vocabularies[n] for n in valid]
+            if _score(words, lambda key: any(v.has(key) for v in joint)) < threshold:
+                flagged.append(sentence)
+                continue
+            supporting = valid
+        valid = supporting
         kept.append(sentence)
         rendered.append(f"{sentence} [{', '.join(map(str, valid))}]")
         cited.extend(n for n in valid if n not in cited)

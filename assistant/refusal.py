@@ -17,6 +17,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
+
+from assistant.textnorm import compound_parts, is_stop_word, term, tokenize
 
 CALIBRATION_PATH = Path(__file__).with_name("calibration.json")
 
@@ -26,9 +29,10 @@ class Features:
     dense_top: float
     coverage: float
     novelty: float = 0.0  # share of the question's terms that the corpus never uses
+    agreement: float = 0.0  # share of the dense top 3 also in the lexical top 10
 
-    def vector(self) -> tuple[float, float, float]:
-        return (self.dense_top, self.coverage, self.novelty)
+    def vector(self) -> tuple[float, ...]:
+        return (self.dense_top, self.coverage, self.novelty, self.agreement)
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class RefusalPolicy:
     w_dense: float
     w_coverage: float
     w_novelty: float = 0.0
+    w_agreement: float = 0.0
     threshold: float = 0.5  # refuse when P(answerable) < threshold
     fitted_on: str = ""
 
@@ -46,6 +51,7 @@ class RefusalPolicy:
             + self.w_dense * f.dense_top
             + self.w_coverage * f.coverage
             + self.w_novelty * f.novelty
+            + self.w_agreement * f.agreement
         )
         return 1.0 / (1.0 + math.exp(-z))
 
@@ -69,9 +75,9 @@ DEFAULT_POLICY = RefusalPolicy(bias=-14.0, w_dense=14.0, w_coverage=6.0, fitted_
 
 # Words that shape a question but name nothing the sources must contain (as terms).
 QUESTION_TERMS = frozenset(
-    "lang mang mycket oft gang tid snabt stor liten ny nya ar dag dagar manad".split()
+    ["lang", "mang", "mycket", "oft", "gang", "tid", "snabt", "stor", "liten", "ny", "nya", "ar", "dag", "dagar", "manad"]
 )
-ENGLISH_MARKERS = frozenset("the what who how is are does do can which why when".split())
+ENGLISH_MARKERS = frozenset(["the", "what", "who", "how", "is", "are", "does", "do", "can", "which", "why", "when"])
 
 
 def is_english(words: list[str]) -> bool:
@@ -100,7 +106,9 @@ def coverage(
     A term counts as found when it, or a glossary expansion added to the query, is present.
     For a question in English only the glossary's Swedish expansions can be looked for.
     """
-    terms = {t for t in question_terms if t not in QUESTION_TERMS and not t.isdigit()}
+    terms = {
+        t for t in question_terms if t not in QUESTION_TERMS and not t.isdigit() and len(t) >= 4
+    }
     if english:
         terms = expanded_terms - question_terms
         if not terms:
@@ -113,18 +121,36 @@ def coverage(
     return min(1.0, (found + bonus) / len(terms))
 
 
-def novelty(question_terms: set[str], corpus_terms: set[str], english: bool = False) -> float:
-    """Share of the question's terms found nowhere in the corpus ("riksnorm", "tandvård")."""
-    terms = {t for t in question_terms if t not in QUESTION_TERMS and not t.isdigit()}
-    if english or not terms:
+def novelty(
+    question: str, corpus_terms: set[str], vocabulary: Any = None, english: bool = False
+) -> float:
+    """Share of the question's content words found nowhere in the corpus ("riksnorm",
+    "tandvård"). A compound whose parts all occur ("samtyckesrutinen") is not novel."""
+    if english:
         return 0.0
-    return sum(not _found(t, corpus_terms) for t in terms) / len(terms)
+    words = [w for w in tokenize(question) if not is_stop_word(w)]
+    # Short words ("stå", "ta", "gå") are everyday verbs, not the topic of a question.
+    words = [
+        w
+        for w in words
+        if term(w) not in QUESTION_TERMS and not w.isdigit() and (len(w) >= 5 or w.isupper())
+    ]
+    if not words:
+        return 0.0
+
+    def known(word: str) -> bool:
+        if _found(term(word), corpus_terms):
+            return True
+        parts = compound_parts(word, vocabulary) if vocabulary is not None else []
+        return bool(parts) and all(_found(term(p), corpus_terms) for p in parts)
+
+    return sum(not known(w) for w in words) / len(words)
 
 
 def fit(
     features: Sequence[Features], answerable: Sequence[bool], l2: float = 0.01, steps: int = 3000
 ) -> RefusalPolicy:
-    """Plain logistic regression by gradient descent (three features; no library needed).
+    """Plain logistic regression by gradient descent (a handful of features; no library needed).
 
     Features are standardised so gradient descent converges, and classes are weighted equally
     because unanswerable questions are the minority."""
@@ -155,4 +181,6 @@ def fit(
         w = [w[d] - lr * (gw[d] / n + l2 * w[d]) for d in range(dims)]
     real = [w[d] / stds[d] for d in range(dims)]
     bias = b - sum(w[d] * means[d] / stds[d] for d in range(dims))
-    return RefusalPolicy(bias=bias, w_dense=real[0], w_coverage=real[1], w_novelty=real[2])
+    return RefusalPolicy(
+        bias=bias, w_dense=real[0], w_coverage=real[1], w_novelty=real[2], w_agreement=real[3]
+    )

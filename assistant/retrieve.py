@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from assistant.glossary import Glossary
 from assistant.lexical import LexicalIndex
@@ -25,6 +26,7 @@ class RetrievalResult:
     query: str  # what was searched (standalone question + glossary expansion)
     passages: tuple[Passage, ...]  # ranked, deduplicated, top_k
     dense_top: float  # best cosine similarity of the dense side (0 if none)
+    agreement: float = 0.0  # share of the dense top 3 that the lexical side also ranks top 10
 
 
 def passage_from_stored(chunk: StoredChunk) -> Passage:
@@ -53,6 +55,11 @@ class HybridRetriever:
         self.corpus_terms: set[str] = set()
         for c in chunks:
             self.corpus_terms |= content_terms(c.embed_text)
+
+    @property
+    def vocabulary(self) -> Any:
+        """The corpus vocabulary of the lexical index (for compound splitting)."""
+        return self._lexical.vocabulary
 
     @property
     def size(self) -> int:
@@ -98,7 +105,12 @@ class HybridRetriever:
             if len(passages) >= k:
                 break
         top = max((s for _, s in dense), default=0.0)
-        return RetrievalResult(query=expanded, passages=tuple(passages), dense_top=top)
+        lexical_top = {cid for cid, _ in lexical[:10]}
+        dense_ids = [cid for cid, _ in dense[:3]]
+        agreement = sum(cid in lexical_top for cid in dense_ids) / max(1, len(dense_ids))
+        return RetrievalResult(
+            query=expanded, passages=tuple(passages), dense_top=top, agreement=agreement
+        )
 
     def neighbours(self, passage: Passage) -> tuple[Passage | None, Passage | None]:
         i = self._index_of.get(passage.chunk_ids[0] if passage.chunk_ids else passage.chunk_id)

@@ -126,8 +126,15 @@ class Assistant:
         notice = privacy_notice(masked.found) if masked.found else None
         return SearchResult(masked.text, result.passages, notice)
 
-    def features(self, question: str, expanded: str, passages: Sequence[Passage], dense_top: float) -> Features:
-        q_terms = content_terms(question)
+    def features(
+        self,
+        question: str,
+        expanded: str,
+        passages: Sequence[Passage],
+        dense_top: float,
+        agreement: float = 0.0,
+    ) -> Features:
+        q_terms = content_terms(question, self.retriever.vocabulary)
         e_terms = content_terms(expanded)
         p_terms: set[str] = set()
         for p in passages[:COVERAGE_PASSAGES]:
@@ -136,7 +143,10 @@ class Assistant:
         return Features(
             dense_top=dense_top,
             coverage=coverage(q_terms, e_terms, p_terms, english),
-            novelty=novelty(q_terms, self.retriever.corpus_terms, english),
+            novelty=novelty(
+                question, self.retriever.corpus_terms, self.retriever.vocabulary, english
+            ),
+            agreement=agreement,
         )
 
     def ask(
@@ -184,7 +194,9 @@ class Assistant:
         """Retrieve for a standalone (already masked) question and decide whether to answer."""
         result = self.retriever.retrieve(standalone, self.settings.top_k, self.settings.candidates)
         passages = tuple(merge_neighbours(self.retriever, result.passages))
-        feats = self.features(standalone, result.query, passages, result.dense_top)
+        feats = self.features(
+            standalone, result.query, passages, result.dense_top, result.agreement
+        )
         return Decision(
             standalone=standalone,
             query=result.query,

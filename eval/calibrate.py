@@ -58,6 +58,7 @@ def calibrate(settings: Settings, dataset: Path, write: bool = True, assistant: 
         w_dense=round(policy.w_dense, 4),
         w_coverage=round(policy.w_coverage, 4),
         w_novelty=round(policy.w_novelty, 4),
+        w_agreement=round(policy.w_agreement, 4),
         fitted_on=f"{dataset.name} ({len(items)} frågor)",
     )
     refusal, false_refusal = _rates(policy, feats, answerable)

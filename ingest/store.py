@@ -6,28 +6,38 @@ version's chunks first, then flips the registry record, then deletes the old chu
 at any point leaves either the old or the new version live (readers filter on the registry),
 and the next ingest removes the orphans. Chunk ids include the version, so nothing is ever
 overwritten in place and nothing is ever duplicated.
+
+Embedded Chroma keeps a collection's vector index in memory and never sees another process's
+writes to it; a reader process must `reload()` (a fresh client) after an ingest elsewhere.
+Whatever Chroma raises is translated at this boundary into a `StoreError` that says what to do.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import shutil
+import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import chromadb
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import NotFoundError
 
 from ingest.documents import Chunk
-from ingest.errors import EmptyIndexError, IndexMismatchError, StoreError
+from ingest.errors import EmptyIndexError, IndexMismatchError, KunskapsguideError, StoreError
 from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
 
 _REGISTRY_SUFFIX = "__documents"
 _DUMMY_VECTOR = [0.0]  # the registry needs no vectors; Chroma requires one
+_SQLITE = "chroma.sqlite3"
+REBUILD_HINT = "bygg om det med `kunskapsguide ingest --rebuild`"
 
 
 @dataclass(frozen=True)
@@ -53,9 +63,15 @@ class StoredChunk:
     score: float | None = None  # cosine similarity for vector queries
 
 
+def chroma_settings() -> ChromaSettings:
+    """What every client of ours runs with: no telemetry (the app never calls out)."""
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
 def make_client(settings: Settings) -> Any:
     """An embedded PersistentClient, or an HttpClient for a `chroma run` server."""
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.store == "embedded":
+        _check_embedded_dir(settings)
     try:
         if settings.store == "server":
             headers = (
@@ -67,10 +83,10 @@ def make_client(settings: Settings) -> Any:
                 host=settings.chroma_host,
                 port=settings.chroma_port,
                 headers=headers,
-                settings=chroma_settings,
+                settings=chroma_settings(),
             )
         settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings())
     except Exception as exc:  # chromadb raises many types; translate at the boundary
         where = (
             f"Chroma-servern {settings.chroma_host}:{settings.chroma_port}"
@@ -81,6 +97,31 @@ def make_client(settings: Settings) -> Any:
             f"Kunde inte öppna {where}: {exc}. Kontrollera inställningarna, eller bygg om "
             "indexet med `kunskapsguide ingest --rebuild`."
         ) from exc
+
+
+def _check_embedded_dir(settings: Settings) -> None:
+    """Segment folders without Chroma's database: Chroma would silently start an empty index."""
+    folder = settings.chroma_dir
+    if folder.is_dir() and not (folder / _SQLITE).exists() and any(folder.iterdir()):
+        raise StoreError(
+            f"Indexet i {folder} är skadat: databasfilen {_SQLITE} saknas. Bygg om indexet med "
+            "`kunskapsguide ingest --rebuild`."
+        )
+
+
+def discard_embedded_index(settings: Settings) -> None:
+    """Delete an embedded index from disk (it is derived data: the corpus rebuilds it).
+    The caller holds the writer lock and no open client."""
+    shutil.rmtree(settings.chroma_dir, ignore_errors=True)
+
+
+def _close(client: Any) -> None:
+    close = getattr(client, "close", None)  # chromadb >= 1.1
+    if close is not None:
+        try:
+            close()
+        except Exception:  # closing a broken client must not hide the original problem
+            log.debug("closing the Chroma client failed", exc_info=True)
 
 
 def _chunk_metadata(chunk: Chunk) -> dict[str, Any]:

@@ -118,8 +118,7 @@ def screenshot(pg, name: str) -> None:  # type: ignore[no-untyped-def]
     pg.wait_for_timeout(500)  # let animations (expanders, spinners) settle
     size = pg.viewport_size
     height = pg.evaluate(
-        "Math.max(...[...document.querySelectorAll('[data-testid=stMain] *')]"
-        ".map(e => e.scrollHeight), 0)"
+        "Math.max(...[...document.querySelectorAll('[data-testid]')].map(e => e.scrollHeight))"
     )
     pg.set_viewport_size({"width": size["width"], "height": min(max(height + 40, 900), 5000)})
     pg.wait_for_timeout(300)
@@ -179,6 +178,7 @@ def test_coordinator_publishes_and_removes_a_local_routine(  # type: ignore[no-u
 ) -> None:
     _, settings = app
     go_to(page, "Korpus")
+    page.get_by_label("Lösenord för samordnare").wait_for()
     screenshot(page, "desk-login")
     page.get_by_label("Lösenord för samordnare").fill(PASSWORD)
     page.get_by_role("button", name="Logga in").click()

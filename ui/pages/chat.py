@@ -15,6 +15,9 @@ EXAMPLES = (
     "Varför är introduktionen för nya handläggare viktig?",
 )
 
+USER_AVATAR = ":material/person:"
+BOT_AVATAR = ":material/menu_book:"
+
 state = st.session_state
 state.setdefault("answers", [])  # list[Answer], the masked questions are answer.question
 state.setdefault("conversation", 0)  # part of widget keys, so a new chat starts clean
@@ -86,9 +89,9 @@ question = question or state.pop("pending_question", None)
 
 for i, past in enumerate(state.answers):
     key = f"c{state.conversation}-{i}"
-    with st.chat_message("user"):
+    with st.chat_message("user", avatar=USER_AVATAR):
         st.markdown(render.plain(past.question))
-    with st.chat_message("assistant"):
+    with st.chat_message("assistant", avatar=BOT_AVATAR):
         render.answer_body(past, key, assistant.retriever.section_text)
         feedback_form(past, f"{key}-fb")
 
@@ -101,9 +104,9 @@ if not state.answers and not question:
         )
 
 if question:
-    with st.chat_message("user"):
+    with st.chat_message("user", avatar=USER_AVATAR):
         st.markdown(render.plain(mask_personal_data(question).text))
-    with st.chat_message("assistant"):
+    with st.chat_message("assistant", avatar=BOT_AVATAR):
         box = st.empty()
         streamed: list[str] = []
 

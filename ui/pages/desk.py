@@ -18,7 +18,9 @@ from ui import render, resources
 
 UPLOAD_TYPES = ["pdf", "docx", "md", "txt", "html", "htm"]
 PREVIEW_CHUNKS = 5
+FORM_WIDTH = 760
 
+st.set_page_config(layout="wide")  # room for the document table
 st.title("Korpus")
 st.caption("För samordnare: lägg till, ersätt och ta bort lokala rutiner i kunskapsbanken.")
 
@@ -94,7 +96,7 @@ upload_tab, list_tab = st.tabs(["Ladda upp dokument", "Indexerade dokument"])
 
 with upload_tab:
     r = state.upload_round
-    with st.form(f"upload-{r}"):
+    with st.form(f"upload-{r}", width=FORM_WIDTH):
         file = st.file_uploader(
             "Dokument (.pdf, .docx, .md, .txt, .html)", type=UPLOAD_TYPES, key=f"file-{r}"
         )
@@ -152,8 +154,8 @@ with upload_tab:
         elif meta.source in editable:
             st.info("Ett dokument med samma filnamn finns redan; det ersätts av den nya versionen.")
         st.markdown("**Avsnitt**  \n" + "  \n".join(f"– {render.plain(s)}" for s in sections))
-        for chunk in chunks[:PREVIEW_CHUNKS]:
-            with st.expander(render.plain(chunk.section_path or meta.title)):
+        for n, chunk in enumerate(chunks[:PREVIEW_CHUNKS], start=1):
+            with st.expander(f"Textdel {n}: {render.plain(chunk.section_path or meta.title)}"):
                 st.text(chunk.text)
         if len(chunks) > PREVIEW_CHUNKS:
             st.caption(f"… och {len(chunks) - PREVIEW_CHUNKS} textdelar till.")
@@ -197,7 +199,7 @@ with list_tab:
         hide_index=True,
         width="stretch",
         column_config={
-            "Titel": st.column_config.TextColumn(width="medium"),
+            "Titel": st.column_config.TextColumn(width="large"),
             "År": st.column_config.TextColumn(width=50),
             "Textdelar": st.column_config.NumberColumn(width=70),
         },
@@ -210,7 +212,7 @@ with list_tab:
     if not editable:
         st.caption("Det finns inga uppladdade lokala rutiner att ta bort.")
     else:
-        with st.form("remove"):
+        with st.form("remove", width=FORM_WIDTH):
             doomed = st.selectbox(
                 "Dokument", list(editable), format_func=lambda s: editable[s].title
             )
