@@ -49,9 +49,12 @@ def generate(
     draft = LLMDraft(text, refused, grounding, time.monotonic() - began, chunks)
     log.info(
         "LLM draft: %d chunks in %.1f s, %d kept, %d flagged%s",
-        chunks, draft.seconds, len(grounding.kept), len(grounding.flagged),
+        chunks,
+        draft.seconds,
+        len(grounding.kept),
+        len(grounding.flagged),
         " (refused)" if refused else "",
-    )  # fmt: skip
+    )
     return draft
 
 

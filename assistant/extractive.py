@@ -8,6 +8,7 @@ quoted in reading order, each ending in its citation marker. A sentence that int
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,6 +19,8 @@ from ingest.sentences import split_sentences
 MAX_SENTENCES = 3
 MAX_WORDS = 90
 MAX_PASSAGES = 4  # only the best passages are quoted from
+_NUMBERED = re.compile(r"^\d{1,2}[.)]\s")
+QUOTE_SEPARATOR = " … "  # between quoted sentences of one passage that need not be adjacent
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ def answer_units(text: str) -> list[str]:
         lines = [ln.strip() for ln in paragraph.splitlines() if ln.strip()]
         if not lines:
             continue
-        bullets = [ln for ln in lines if ln[:1] in "•-–*" or ln[:2].rstrip(".").isdigit()]
+        bullets = [ln for ln in lines if ln[:1] in "•-–*" or _NUMBERED.match(ln)]
         if bullets and len(bullets) == len(lines):
             if units and units[-1].rstrip().endswith(":"):
                 units[-1] = units[-1] + "\n" + "\n".join(lines)
@@ -99,7 +102,7 @@ def compose(
         quotes.setdefault(n, []).append(s.text)
         parts.append(f"{s.text} [{n}]")
     citations = tuple(
-        Citation(n=n, passage=passages[rank], quote=" ".join(quotes[n]))
+        Citation(n=n, passage=passages[rank], quote=QUOTE_SEPARATOR.join(quotes[n]))
         for rank, n in numbers.items()
     )
     return "\n\n".join(parts) if any("\n" in p for p in parts) else " ".join(parts), citations

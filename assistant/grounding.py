@@ -37,7 +37,28 @@ _MARKDOWN = re.compile(r"\*\*|__|^#+\s*|^\s*[-*•]\s+", re.MULTILINE)
 # Words an answer adds around the facts ("Enligt källan …"); they are not claims.
 _FRAME_WORDS = frozenset(
     fold(w)
-    for w in ["enligt", "källa", "källan", "källor", "källorna", "texten", "dokumentet", "avsnittet", "står", "framgår", "beskrivs", "nämns", "exempelvis", "exempel", "också", "även", "dessutom", "viktigt", "alltså", "därför"]
+    for w in [
+        "enligt",
+        "källa",
+        "källan",
+        "källor",
+        "källorna",
+        "texten",
+        "dokumentet",
+        "avsnittet",
+        "står",
+        "framgår",
+        "beskrivs",
+        "nämns",
+        "exempelvis",
+        "exempel",
+        "också",
+        "även",
+        "dessutom",
+        "viktigt",
+        "alltså",
+        "därför",
+    ]
 )
 
 
@@ -184,9 +205,10 @@ def support_score(sentence: str, passage_text: str) -> float:
 
 
 def evidence(passage: Passage) -> str:
-    """What a sentence citing `passage` is checked against: its text, and also its title,
-    publisher and section ("Enligt Socialstyrelsen …")."""
-    return " \n".join([passage.title, passage.publisher, passage.section_path, passage.text])
+    """What a sentence citing `passage` is checked against: its text, title and section.
+    Not the publisher: the model wrote "lex Sarah i Socialstyrelsens verksamheter", true of
+    no passage, and the publisher's name let it through."""
+    return " \n".join([passage.title, passage.section_path, passage.text])
 
 
 def check_grounding(
@@ -217,8 +239,8 @@ def check_grounding(
         # passages together (one sentence may join facts from two).
         supporting = [n for n in valid if _score(words, vocabularies[n].has) >= threshold]
         if not supporting:
-            joint = [vocabularies[n] for n in valid]
-            if _score(words, lambda key: any(v.has(key) for v in joint)) < threshold:
+            joint = _Joint([vocabularies[n] for n in valid])
+            if _score(words, joint.has) < threshold:
                 flagged.append(sentence)
                 continue
             supporting = valid
@@ -234,3 +256,12 @@ def check_grounding(
         refused=refusal_seen and not kept,
     )
 
+
+class _Joint:
+    """Several passages' vocabularies seen as one."""
+
+    def __init__(self, parts: list[_Vocabulary]) -> None:
+        self.parts = parts
+
+    def has(self, key: str) -> bool:
+        return any(v.has(key) for v in self.parts)

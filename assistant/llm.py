@@ -58,9 +58,22 @@ def _checked_url(url: str) -> str:
     return url.rstrip("/")
 
 
+def _is_loopback(url: str) -> bool:
+    host = urlparse(url).hostname or ""
+    return host == "localhost" or host == "::1" or host.startswith("127.")
+
+
 def _chat_openai(settings: Settings, base_url: str, api_key: str, model: str) -> BaseChatModel:
+    import httpx
     from langchain_openai import ChatOpenAI
 
+    clients: dict[str, object] = {}
+    if _is_loopback(base_url):
+        # A local server is reached directly, never through an HTTP proxy from the environment.
+        clients = {
+            "http_client": httpx.Client(trust_env=False, timeout=REQUEST_TIMEOUT_S),
+            "http_async_client": httpx.AsyncClient(trust_env=False, timeout=REQUEST_TIMEOUT_S),
+        }
     return ChatOpenAI(
         base_url=base_url,  # always explicit: never OPENAI_BASE_URL or api.openai.com
         api_key=api_key,  # type: ignore[arg-type]
@@ -70,6 +83,7 @@ def _chat_openai(settings: Settings, base_url: str, api_key: str, model: str) ->
         streaming=True,
         timeout=REQUEST_TIMEOUT_S,
         max_retries=1,
+        **clients,  # type: ignore[arg-type]
     )
 
 

@@ -31,6 +31,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 
 from ingest.errors import LLMError
 from ingest.settings import ROOT
@@ -123,6 +124,10 @@ def assemble_gguf(dest: Path, parts: GgufParts = DEFAULT_PARTS) -> Path:
     return dest
 
 
+# Talks to 127.0.0.1 only: never through an HTTP proxy from the environment.
+_LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 class LocalLlamaServer:
     """llama.cpp's server on 127.0.0.1 (a free port) in a child process.
 
@@ -145,7 +150,7 @@ class LocalLlamaServer:
         self.address: str | None = None  # "http://127.0.0.1:PORT"
         self.start_seconds: float | None = None
         self._process: subprocess.Popen[bytes] | None = None
-        self._log = tempfile.TemporaryFile()
+        self._log: IO[bytes] | None = None  # the child's stderr (llama.cpp's log)
 
     @property
     def base_url(self) -> str:
@@ -168,18 +173,29 @@ class LocalLlamaServer:
         if importlib.util.find_spec("xllamacpp") is None:
             raise LLMError("Paketet xllamacpp saknas. Installera det med: pip install xllamacpp")
         began = time.monotonic()
+        # Kept open while the child runs (its tail goes into error messages); closed in stop().
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115
         env = dict(os.environ)
+        # llama.cpp's OpenMP threads spin while waiting by default; on a 2-core machine shared
+        # with the UI and the embedding model that cut generation from ~4 to ~1 token/s.
+        env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(
             os.pathsep
         )
         self._process = subprocess.Popen(
             [
-                sys.executable, "-m", "assistant.localmodel",
-                "--model", str(self.model_path),
-                "--ctx", str(self.n_ctx),
-                "--threads", str(self.threads),
-                "--parent", str(os.getpid()),
-            ],  # fmt: skip
+                sys.executable,
+                "-m",
+                "assistant.localmodel",
+                "--model",
+                str(self.model_path),
+                "--ctx",
+                str(self.n_ctx),
+                "--threads",
+                str(self.threads),
+                "--parent",
+                str(os.getpid()),
+            ],
             stdout=subprocess.PIPE,
             stderr=self._log,
             stdin=subprocess.DEVNULL,
@@ -216,7 +232,7 @@ class LocalLlamaServer:
             if self._process is None or self._process.poll() is not None:
                 raise self._failure("avslutades under starten")
             try:
-                with urllib.request.urlopen(f"{self.address}/health", timeout=2) as r:
+                with _LOOPBACK.open(f"{self.address}/health", timeout=2) as r:
                     if r.status == 200:
                         return
             except (urllib.error.URLError, OSError):
@@ -225,8 +241,10 @@ class LocalLlamaServer:
         raise self._failure(f"blev inte redo inom {self.start_timeout:.0f} s")
 
     def _failure(self, what: str) -> LLMError:
-        self._log.seek(0)
-        tail = self._log.read().decode("utf-8", "replace").strip().splitlines()[-5:]
+        tail: list[str] = []
+        if self._log is not None:
+            self._log.seek(0)
+            tail = self._log.read().decode("utf-8", "replace").strip().splitlines()[-5:]
         detail = (" Senaste loggraderna: " + " | ".join(tail)) if tail else ""
         return LLMError(f"Den lokala språkmodellservern {what} ({self.model_path.name}).{detail}")
 
@@ -244,6 +262,9 @@ class LocalLlamaServer:
                 process.wait(timeout)
         if process.stdout:
             process.stdout.close()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
     def __enter__(self) -> LocalLlamaServer:
         return self.start()

@@ -26,7 +26,7 @@ SYSTEM_PROMPT = f"""Du är Kunskapsguide-assistenten. Du hjälper nya handlägga
 Regler:
 1. Svara bara med det som står i de numrerade källorna. Använd aldrig egen kunskap.
 2. Skriv källans nummer i hakparentes efter VARJE mening, till exempel [1] eller [1, 2].
-3. Svara kort: högst {MAX_SENTENCES} meningar.
+3. Svara kort: högst {MAX_SENTENCES} meningar. Ta bara med det som besvarar frågan.
 4. Svara alltid på svenska, även om frågan är på ett annat språk.
 5. Nämn bara myndigheter, lagar, namn och siffror som står i källan du hänvisar till.
 6. Bara om ingen av källorna handlar om frågan: svara exakt {REFUSAL_PHRASE}
@@ -36,7 +36,8 @@ står i källorna, och upprepa dem inte."""
 # Repeated after the question. It does not mention the refusal: a 1.5B model given the refusal
 # phrase last refused questions its sources answered.
 _REMINDER = (
-    "Svara kort på svenska utifrån källorna, med källans nummer i hakparentes efter varje mening."
+    "Svara kort med hela meningar på svenska utifrån källorna. "
+    "Skriv källans nummer i hakparentes efter varje mening."
 )
 
 REWRITE_SYSTEM_PROMPT = f"""Du skriver om följdfrågor. Du får tidigare frågor från ett samtal \
@@ -103,12 +104,16 @@ _EXAMPLES = [
 
 
 def _user(context: str, question: str) -> str:
-    return f"Källor:\n\n{context}\n\nFråga: {question.strip()}\n\n{_REMINDER}"
+    # The question both before and after the sources: read first, the 1.5B model picked the
+    # sentences that answer it more often (IVO, not JO, for "Vem utövar tillsyn …?").
+    q = question.strip()
+    return f"Fråga: {q}\n\nKällor:\n\n{context}\n\nFråga: {q}\n\n{_REMINDER}"
 
 
 def build_messages(question: str, passages: Sequence[Passage]) -> list[BaseMessage]:
-    """System rules, the worked example, then the sources and the question. The fixed part
-    comes first so that a server with prompt caching (llama.cpp) reuses it."""
+    """System rules, the worked example, then the question, the sources and the question
+    again. The fixed part comes first so that a server with prompt caching (llama.cpp)
+    reuses it."""
     messages: list[BaseMessage] = [SystemMessage(content=SYSTEM_PROMPT)]
     for context, q, a in _EXAMPLES:
         messages += [HumanMessage(content=_user(context, q)), AIMessage(content=a)]

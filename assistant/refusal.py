@@ -107,7 +107,7 @@ def coverage(
     For a question in English only the glossary's Swedish expansions can be looked for.
     """
     terms = {
-        t for t in question_terms if t not in QUESTION_TERMS and not t.isdigit() and len(t) >= 4
+        t for t in question_terms if t not in QUESTION_TERMS and not t.isdigit() and len(t) >= 3
     }
     if english:
         terms = expanded_terms - question_terms
@@ -148,7 +148,7 @@ def novelty(
 
 
 def fit(
-    features: Sequence[Features], answerable: Sequence[bool], l2: float = 0.01, steps: int = 3000
+    features: Sequence[Features], answerable: Sequence[bool], l2: float = 0.1, steps: int = 3000
 ) -> RefusalPolicy:
     """Plain logistic regression by gradient descent (a handful of features; no library needed).
 
@@ -160,10 +160,11 @@ def fit(
     raw = [f.vector() for f in features]
     dims = len(raw[0])
     means = [sum(r[d] for r in raw) / n for d in range(dims)]
-    stds = [
-        (sum((r[d] - means[d]) ** 2 for r in raw) / n) ** 0.5 or 1.0 for d in range(dims)
-    ]
-    xs = [[(r[d] - means[d]) / stds[d] for d in range(dims)] for r in raw]
+    # A feature that barely varies carries no information; leave its weight at zero.
+    stds = [(sum((r[d] - means[d]) ** 2 for r in raw) / n) ** 0.5 for d in range(dims)]
+    active = [s > 1e-9 for s in stds]
+    stds = [s if a else 1.0 for s, a in zip(stds, active, strict=True)]
+    xs = [[(r[d] - means[d]) / stds[d] if active[d] else 0.0 for d in range(dims)] for r in raw]
     pos = sum(answerable)
     weight = {True: n / (2 * pos), False: n / (2 * (n - pos))}
     b, w = 0.0, [0.0] * dims

@@ -20,16 +20,24 @@ from assistant.citations import renumber
 from assistant.extractive import compose
 from assistant.followup import rewrite_followup
 from assistant.glossary import Glossary
+from assistant.injection import without_injections
 from assistant.privacy import mask_personal_data, privacy_notice
 from assistant.refusal import Features, RefusalPolicy, coverage, is_english, novelty
 from assistant.retrieve import HybridRetriever, merge_neighbours
 from assistant.textnorm import content_terms
 from assistant.types import Answer, Citation, Passage
 from ingest.embeddings import E5Embeddings, load_embeddings
-from ingest.errors import EmptyIndexError, IndexMismatchError, LLMError
+from ingest.errors import (
+    EmptyIndexError,
+    IndexLockedError,
+    IndexMismatchError,
+    LLMError,
+    StoreError,
+)
+from ingest.pipeline import holding_writer_lock
 from ingest.sentences import split_sentences
 from ingest.settings import Settings
-from ingest.store import ChunkStore, make_client
+from ingest.store import ChunkStore, discard_embedded_index, make_client
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +84,17 @@ def open_index(
                 client.delete_collection(name)
             except Exception:  # already gone
                 log.debug("no collection %s to delete", name)
-        store = ChunkStore(client, settings.collection, embedder.model_id, embedder.dimension)
+        store = ChunkStore(
+            client, settings.collection, embedder.model_id, embedder.dimension, settings
+        )
+    except StoreError:
+        # A rebuild (allow_mismatch) starts afresh from an embedded index too damaged to open.
+        if not allow_mismatch or settings.store != "embedded":
+            raise
+        log.warning("the index in %s cannot be opened; it is rebuilt", settings.chroma_dir)
+        with holding_writer_lock(settings):
+            discard_embedded_index(settings)
+        store = ChunkStore.open(settings, embedder.model_id, embedder.dimension)
     return embedder, store
 
 
@@ -107,16 +125,39 @@ class Assistant:
         self.retriever = retriever
         self.policy = policy
         self.chat_model = chat_model
+        self._live = self._live_hashes()  # the index version the retriever holds
 
     @property
     def mode(self) -> str:
         return "llm" if self.chat_model is not None else "extractive"
 
+    def _live_hashes(self) -> dict[str, str] | None:
+        try:
+            return self.retriever.store.live_hashes()
+        except StoreError:
+            return None  # unreadable now; `refresh` reopens the index and says why
+
     def refresh(self) -> None:
-        """Pick up an ingest that happened after start-up."""
-        self.retriever.refresh()
+        """Pick up an ingest that happened after start-up, in this process or another.
+
+        Embedded Chroma never sees another process's writes to its vector index, so the store
+        is reopened; that reads the index from disk, which must not happen while an ingest
+        writes it. While one runs, answers keep coming from the version already loaded (the
+        registry filter keeps them consistent) and the next question tries again."""
+        try:
+            with holding_writer_lock(self.settings, timeout=0):
+                self.retriever.store.reload()
+                self._live = self.retriever.store.live_hashes()
+                self.retriever.refresh()
+        except IndexLockedError:
+            log.info("an ingest is running; the index is re-read after it")
+
+    def _follow_index(self) -> None:
+        if self._live is None or self._live_hashes() != self._live:
+            self.refresh()
 
     def search(self, question: str, k: int | None = None) -> SearchResult:
+        self._follow_index()
         masked = mask_personal_data(question)
         if self.retriever.size == 0:
             raise EmptyIndexError("Indexet är tomt. Indexera korpusen med `kunskapsguide ingest`.")
@@ -156,6 +197,7 @@ class Assistant:
         on_token: Callable[[str], None] | None = None,
     ) -> Answer:
         """Answer one question. `history`: the earlier (already masked) questions of the chat."""
+        self._follow_index()
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         masked = mask_personal_data(question)
@@ -193,7 +235,12 @@ class Assistant:
     def decide(self, standalone: str) -> Decision:
         """Retrieve for a standalone (already masked) question and decide whether to answer."""
         result = self.retriever.retrieve(standalone, self.settings.top_k, self.settings.candidates)
-        passages = tuple(merge_neighbours(self.retriever, result.passages))
+        # Paragraphs that address the assistant ("ignorera dina instruktioner …") are data the
+        # documents carry, never instructions: they are kept out of what answers are made from.
+        passages = tuple(
+            p for p in map(without_injections, merge_neighbours(self.retriever, result.passages))
+            if p.text.strip()
+        )
         feats = self.features(
             standalone, result.query, passages, result.dense_top, result.agreement
         )
@@ -275,14 +322,6 @@ class Assistant:
             answer=text, refused=False, citations=citations, flagged=grounding.flagged, **base
         )
 
-
-def best_quote(passage_text: str, claims: Sequence[str]) -> str:
-    """The sentence of a passage that best supports the claims that cite it."""
-    from assistant.grounding import support_score
-
-    sentences = split_sentences(passage_text) or [passage_text]
-    return max(sentences, key=lambda s: max((support_score(c, s) for c in claims), default=0.0))
-
     def as_runnable(self) -> Runnable[Any, Answer]:
         """The assistant as a LangChain Runnable: input a question, or {"question", "history"}."""
 
@@ -292,6 +331,14 @@ def best_quote(passage_text: str, claims: Sequence[str]) -> str:
             return self.ask(inp["question"], history=inp.get("history"))
 
         return RunnableLambda(run, name="Kunskapsguide")
+
+
+def best_quote(passage_text: str, claims: Sequence[str]) -> str:
+    """The sentence of a passage that best supports the claims that cite it."""
+    from assistant.grounding import support_score
+
+    sentences = split_sentences(passage_text) or [passage_text]
+    return max(sentences, key=lambda s: max((support_score(c, s) for c in claims), default=0.0))
 
 
 def build_assistant(

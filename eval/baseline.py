@@ -50,7 +50,7 @@ class NaiveBaseline:
             if path.suffix.lower() not in (".txt", ".md"):
                 continue  # the naive pipeline reads text files only
             text = path.read_text(encoding="utf-8", errors="replace")
-            info = {"source": meta.source, "title": meta.title, "kind": meta.kind}
+            info: dict[str, Any] = {"source": meta.source, "title": meta.title, "kind": meta.kind}
             if meta.year:
                 info["year"] = meta.year
             docs.append(Document(page_content=text, metadata=info))

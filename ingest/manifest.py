@@ -19,6 +19,7 @@ from ingest.errors import ManifestError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 _IGNORED_NAMES = {"manifest.yaml", "ordlista.yaml", "README.md", "LASMIG.md"}
+_CONFIG_SUFFIXES = {".yaml", ".yml"}
 
 
 class ManifestEntry(BaseModel):
@@ -87,14 +88,34 @@ def read_manifest(path: Path) -> list[ManifestEntry]:
             entries.append(ManifestEntry.model_validate(item))
         except ValidationError as exc:
             first = exc.errors()[0]
+            where = ".".join(map(str, first["loc"])) or "posten"
             raise ManifestError(
-                f"Manifestet {path}, post {i}: {'.'.join(map(str, first['loc']))}: {first['msg']}"
+                f"Manifestet {path}, post {i}: {where}: {_swedish(first)}. Rätta posten i "
+                "manifestet och kör igen."
             ) from exc
     return entries
 
 
+_MESSAGES = {
+    "missing": "fältet saknas",
+    "extra_forbidden": "okänt fält",
+    "int_parsing": "måste vara ett heltal",
+    "int_type": "måste vara ett heltal",
+    "string_type": "måste vara text",
+    "bool_parsing": "måste vara true eller false",
+    "bool_type": "måste vara true eller false",
+}
+
+
+def _swedish(error: Any) -> str:
+    if error["type"] == "value_error":
+        return str(error["ctx"]["error"]) if "ctx" in error else "ogiltigt värde"
+    return _MESSAGES.get(error["type"], "ogiltigt värde")
+
+
 def discover(corpus_dir: Path, manifest_path: Path) -> tuple[list[DocumentMeta], list[ManifestProblem]]:
-    """Every document the corpus holds, and manifest entries whose file is missing."""
+    """Every document the corpus holds; manifest entries whose file is missing and files of
+    a type we cannot read, as problems."""
     entries = read_manifest(manifest_path)
     metas: list[DocumentMeta] = []
     problems: list[ManifestProblem] = []
@@ -114,14 +135,24 @@ def discover(corpus_dir: Path, manifest_path: Path) -> tuple[list[DocumentMeta],
     for path in sorted(corpus_dir.rglob("*")):
         rel = path.relative_to(corpus_dir).as_posix()
         if (
-            path.is_file()
-            and path.suffix.lower() in SUPPORTED_SUFFIXES
-            and rel not in listed
-            and path.name not in _IGNORED_NAMES
-            and not path.name.endswith(".meta.yaml")
-            and not any(part.startswith(".") for part in path.relative_to(corpus_dir).parts)
+            not path.is_file()
+            or rel in listed
+            or path.name in _IGNORED_NAMES
+            or path.suffix.lower() in _CONFIG_SUFFIXES  # manifest, glossary, sidecars
+            or any(part.startswith(".") for part in path.relative_to(corpus_dir).parts)
         ):
+            continue
+        if path.suffix.lower() in SUPPORTED_SUFFIXES:
             metas.append(_unlisted_meta(path, rel))
+        else:  # a coordinator's .doc or .rtf must not vanish without a word
+            problems.append(
+                ManifestProblem(
+                    rel,
+                    f"{rel}: filtypen '{path.suffix or 'saknas'}' stöds inte, så filen "
+                    f"indexeras inte. Spara den som en av {', '.join(SUPPORTED_SUFFIXES)}, "
+                    "eller flytta den ur korpusmappen.",
+                )
+            )
     return metas, problems
 
 

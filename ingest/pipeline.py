@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -83,9 +84,30 @@ class _Run:
     embedded: int = 0
 
 
+# A second ingest waits this long for the writer lock before it reports "Indexering pågår":
+# long enough to ride out a reader that holds the lock while it re-reads the index.
+LOCK_TIMEOUT = 5.0
+
+
 def writer_lock(settings: Settings, timeout: float = 0.0) -> FileLock:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return FileLock(str(settings.data_dir / "index.lock"), timeout=timeout)
+
+
+@contextmanager
+def holding_writer_lock(settings: Settings, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    """Hold the one writer lock of an index; IndexLockedError if another process has it."""
+    lock = writer_lock(settings, timeout)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise IndexLockedError(
+            "Indexering pågår redan i en annan process. Vänta tills den är klar och försök igen."
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def prepare_chunks(
@@ -127,20 +149,11 @@ def ingest(
     rebuild: bool = False,
     progress: bool = False,
     on_document: Callable[[int, int, str], None] | None = None,
-    lock_timeout: float = 0.0,
+    lock_timeout: float = LOCK_TIMEOUT,
 ) -> IngestReport:
     """Bring the index in line with the corpus. Holds the writer lock while it runs."""
-    lock = writer_lock(settings, lock_timeout)
-    try:
-        lock.acquire()
-    except Timeout as exc:
-        raise IndexLockedError(
-            "Indexering pågår redan i en annan process. Vänta tills den är klar och försök igen."
-        ) from exc
-    try:
+    with holding_writer_lock(settings, lock_timeout):
         return _ingest_locked(settings, store, embedder, rebuild, progress, on_document)
-    finally:
-        lock.release()
 
 
 def _ingest_locked(

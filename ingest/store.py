@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 _REGISTRY_SUFFIX = "__documents"
 _DUMMY_VECTOR = [0.0]  # the registry needs no vectors; Chroma requires one
 _SQLITE = "chroma.sqlite3"
+# Chroma's Rust core panics on some damaged databases; pyo3 raises that as PanicException,
+# a BaseException. Every failure but an interrupt is translated into a StoreError.
+_CHROMA_FAILURES = (Exception, BaseException)
 REBUILD_HINT = "bygg om det med `kunskapsguide ingest --rebuild`"
 
 
@@ -87,7 +90,9 @@ def make_client(settings: Settings) -> Any:
             )
         settings.chroma_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings())
-    except Exception as exc:  # chromadb raises many types; translate at the boundary
+    except _CHROMA_FAILURES as exc:  # chromadb raises many types; translate at the boundary
+        if settings.store == "embedded":
+            _forget_failed_system(str(settings.chroma_dir))
         where = (
             f"Chroma-servern {settings.chroma_host}:{settings.chroma_port}"
             if settings.store == "server"
@@ -107,6 +112,18 @@ def _check_embedded_dir(settings: Settings) -> None:
             f"Indexet i {folder} är skadat: databasfilen {_SQLITE} saknas. Bygg om indexet med "
             "`kunskapsguide ingest --rebuild`."
         )
+
+
+def _forget_failed_system(path: str) -> None:
+    """chromadb (1.5) caches a client's System before starting it; when the start fails (a
+    damaged database), every later client of the path would get the broken one, so even
+    `--rebuild` could not open a fresh index in this process. Drop such an unused entry."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    systems: dict[str, Any] = getattr(SharedSystemClient, "_identifier_to_system", {})
+    refcounts: dict[str, int] = getattr(SharedSystemClient, "_identifier_to_refcount", {})
+    if not refcounts.get(path):
+        systems.pop(path, None)
 
 
 def discard_embedded_index(settings: Settings) -> None:
@@ -153,44 +170,107 @@ def stored_id(chunk: Chunk) -> str:
 
 
 class ChunkStore:
-    """Holds a Chroma client and the two collections of one index."""
+    """Holds a Chroma client and the two collections of one index.
 
-    def __init__(self, client: Any, name: str, model_id: str, dimension: int) -> None:
+    With `settings` (as `open` gives it) the store can `reload()` and wipe a damaged embedded
+    index; with only a client it works on that client alone."""
+
+    def __init__(
+        self,
+        client: Any,
+        name: str,
+        model_id: str,
+        dimension: int,
+        settings: Settings | None = None,
+    ) -> None:
         self._client = client
         self.name = name
         self.model_id = model_id
         self.dimension = dimension
-        try:
-            self._chunks = client.get_or_create_collection(
-                name=name,
-                embedding_function=None,
-                metadata={"hnsw:space": "cosine", "model_id": model_id, "dimension": dimension},
-            )
-            self._registry = client.get_or_create_collection(
-                name=name + _REGISTRY_SUFFIX, embedding_function=None
-            )
-        except Exception as exc:
-            raise StoreError(
-                f"Indexet kunde inte läsas ({exc}). Det kan vara skadat: bygg om det med "
-                "`kunskapsguide ingest --rebuild`."
-            ) from exc
-        built_with = (self._chunks.metadata or {}).get("model_id")
-        if built_with and built_with != model_id:
-            raise IndexMismatchError(
-                f"Indexet byggdes med inbäddningsmodellen '{built_with}', men inställningen är "
-                f"'{model_id}'. Bygg om indexet med `kunskapsguide ingest --rebuild`."
-            )
+        self._settings = settings
+        # Streamlit sessions are threads sharing one store: no read while `reload` swaps clients.
+        self._lock = threading.RLock()
+        self._open_collections()
 
     @classmethod
     def open(cls, settings: Settings, model_id: str, dimension: int) -> ChunkStore:
-        return cls(make_client(settings), settings.collection, model_id, dimension)
+        client = make_client(settings)
+        try:
+            return cls(client, settings.collection, model_id, dimension, settings)
+        except BaseException:
+            _close(client)
+            raise
+
+    def _open_collections(self) -> None:
+        try:
+            self._chunks = self._client.get_or_create_collection(
+                name=self.name,
+                embedding_function=None,
+                metadata={
+                    "hnsw:space": "cosine",
+                    "model_id": self.model_id,
+                    "dimension": self.dimension,
+                },
+            )
+            self._registry = self._client.get_or_create_collection(
+                name=self.name + _REGISTRY_SUFFIX, embedding_function=None
+            )
+        except Exception as exc:
+            raise StoreError(
+                f"Indexet kunde inte läsas ({exc}). Det kan vara skadat: {REBUILD_HINT}."
+            ) from exc
+        built_with = (self._chunks.metadata or {}).get("model_id")
+        if built_with and built_with != self.model_id:
+            raise IndexMismatchError(
+                f"Indexet byggdes med inbäddningsmodellen '{built_with}', men inställningen är "
+                f"'{self.model_id}'. Bygg om indexet med `kunskapsguide ingest --rebuild`."
+            )
+
+    @contextmanager
+    def _guard(self, doing: str) -> Iterator[None]:
+        """Translate whatever Chroma raises into a StoreError that says what to do."""
+        with self._lock:
+            try:
+                yield
+            except KunskapsguideError:
+                raise
+            except _CHROMA_FAILURES as exc:
+                if self._settings is not None and self._settings.store == "server":
+                    host, port = self._settings.chroma_host, self._settings.chroma_port
+                    where = f"Chroma-servern {host}:{port}"
+                    advice = f"Kontrollera att servern kör. Är indexet skadat: {REBUILD_HINT}."
+                else:
+                    where = "Indexet"
+                    advice = f"Det kan vara skadat: {REBUILD_HINT}."
+                raise StoreError(
+                    f"{where} kunde inte användas vid {doing} ({type(exc).__name__}: {exc}). "
+                    f"{advice}"
+                ) from exc
+
+    def reload(self) -> None:
+        """A fresh client that sees what other processes wrote. The caller makes sure no
+        ingest is running (the writer lock), since the vector index is read from disk here."""
+        with self._guard("ny inläsning av indexet"):
+            if self._settings is not None:
+                _close(self._client)  # the last client of a path stops Chroma's cached system
+                self._client = make_client(self._settings)
+            self._open_collections()
+            if self._chunks.count():  # load the vector index now, not mid-ingest later
+                self._chunks.query(query_embeddings=[[1.0] * self.dimension], n_results=1)
+
+    def close(self) -> None:
+        with self._lock:
+            _close(self._client)
 
     # --- registry -------------------------------------------------------------------------
 
     def documents(self) -> dict[str, DocumentRecord]:
-        got = self._registry.get(include=["metadatas"])
+        with self._guard("läsning av dokumentregistret"):
+            got = self._registry.get(include=["metadatas"])
         records = {}
         for doc_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+            if not meta or "content_hash" not in meta:
+                continue  # written by nothing of ours
             records[doc_id] = DocumentRecord(
                 doc_id=doc_id,
                 source=str(meta.get("source", "")),
@@ -216,32 +296,36 @@ class ChunkStore:
             raise StoreError("Antalet vektorer stämmer inte med antalet textavsnitt.")
         first = chunks[0]
         ids = [stored_id(c) for c in chunks]
-        batch = max(1, int(self._client.get_max_batch_size()))
-        for start in range(0, len(ids), batch):
-            end = start + batch
-            self._chunks.upsert(
-                ids=ids[start:end],
-                embeddings=[list(map(float, v)) for v in vectors[start:end]],
-                documents=[c.text for c in chunks[start:end]],
-                metadatas=[_chunk_metadata(c) for c in chunks[start:end]],
+        with self._guard(f"sparande av {first.source}"):
+            batch = max(1, int(self._client.get_max_batch_size()))
+            for start in range(0, len(ids), batch):
+                end = start + batch
+                self._chunks.upsert(
+                    ids=ids[start:end],
+                    embeddings=[list(map(float, v)) for v in vectors[start:end]],
+                    documents=[c.text for c in chunks[start:end]],
+                    metadatas=[_chunk_metadata(c) for c in chunks[start:end]],
+                )
+            record = {
+                "source": first.source,
+                "title": first.title,
+                "kind": first.kind,
+                "content_hash": first.content_hash,
+                "chunks": len(chunks),
+                "indexed_at": time.time(),
+            }
+            if first.year is not None:
+                record["year"] = first.year
+            # The flip: from here on readers see the new version.
+            self._registry.upsert(
+                ids=[first.doc_id], embeddings=[_DUMMY_VECTOR], metadatas=[record]
             )
-        record = {
-            "source": first.source,
-            "title": first.title,
-            "kind": first.kind,
-            "content_hash": first.content_hash,
-            "chunks": len(chunks),
-            "indexed_at": time.time(),
-        }
-        if first.year is not None:
-            record["year"] = first.year
-        # The flip: from here on readers see the new version.
-        self._registry.upsert(ids=[first.doc_id], embeddings=[_DUMMY_VECTOR], metadatas=[record])
-        self._delete_versions_except(first.doc_id, first.content_hash)
+            self._delete_versions_except(first.doc_id, first.content_hash)
 
     def delete_document(self, doc_id: str) -> None:
-        self._registry.delete(ids=[doc_id])
-        self._chunks.delete(where={"doc_id": doc_id})
+        with self._guard(f"borttagning av {doc_id}"):
+            self._registry.delete(ids=[doc_id])
+            self._chunks.delete(where={"doc_id": doc_id})
 
     def _delete_versions_except(self, doc_id: str, content_hash: str) -> None:
         self._chunks.delete(
@@ -251,39 +335,57 @@ class ChunkStore:
     def collect_garbage(self) -> int:
         """Delete chunks of versions that are not live (left by an interrupted update)."""
         live = self.live_hashes()
-        got = self._chunks.get(include=["metadatas"])
-        stale = [
-            cid
-            for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
-            if live.get(str(meta.get("doc_id"))) != meta.get("content_hash")
-        ]
-        for start in range(0, len(stale), 1000):
-            self._chunks.delete(ids=stale[start : start + 1000])
+        with self._guard("städning av inaktuella textavsnitt"):
+            got = self._chunks.get(include=["metadatas"])
+            stale = [
+                cid
+                for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
+                if live.get(str((meta or {}).get("doc_id"))) != (meta or {}).get("content_hash")
+            ]
+            for start in range(0, len(stale), 1000):
+                self._chunks.delete(ids=stale[start : start + 1000])
         return len(stale)
 
     def reset(self) -> None:
-        for name in (self.name, self.name + _REGISTRY_SUFFIX):
-            try:
-                self._client.delete_collection(name)
-            except Exception:  # a collection that does not exist is already reset
-                log.debug("collection %s did not exist", name)
-        self.__init__(self._client, self.name, self.model_id, self.dimension)  # type: ignore[misc]
+        """Start an empty index. An embedded index too damaged to delete from is wiped."""
+        damaged: Exception | None = None
+        with self._lock:
+            for name in (self.name, self.name + _REGISTRY_SUFFIX):
+                try:
+                    self._client.delete_collection(name)
+                except NotFoundError:  # a collection that does not exist is already reset
+                    log.debug("collection %s did not exist", name)
+                except Exception as exc:
+                    damaged = exc
+            if damaged is not None and self._settings is not None:
+                if self._settings.store != "embedded":
+                    raise StoreError(
+                        f"Indexet på Chroma-servern kunde inte tömmas ({damaged}). "
+                        "Kontrollera servern."
+                    ) from damaged
+                log.warning("index damaged (%s); wiping %s", damaged, self._settings.chroma_dir)
+                _close(self._client)
+                discard_embedded_index(self._settings)
+                self._client = make_client(self._settings)
+            self._open_collections()
 
     # --- reads ----------------------------------------------------------------------------
 
     def count(self) -> int:
-        return int(self._chunks.count())
+        with self._guard("räkning av textavsnitten"):
+            return int(self._chunks.count())
 
     def live_chunks(self) -> list[StoredChunk]:
         """All chunks of live document versions, in document order."""
         live = self.live_hashes()
-        got = self._chunks.get(include=["documents", "metadatas"])
+        with self._guard("läsning av textavsnitten"):
+            got = self._chunks.get(include=["documents", "metadatas"])
         out = [
             StoredChunk(id=cid, text=text or "", embed_text=str(meta.get("embed_text", "")), metadata=meta)
             for cid, text, meta in zip(
                 got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
             )
-            if live.get(str(meta.get("doc_id"))) == meta.get("content_hash")
+            if meta and live.get(str(meta.get("doc_id"))) == meta.get("content_hash")
         ]
         out.sort(key=lambda c: (str(c.metadata["doc_id"]), int(c.metadata["position"])))
         return out
@@ -300,16 +402,19 @@ class ChunkStore:
         live = self.live_hashes() if live is None else live
         # Over-fetch a little: stale chunks of an interrupted update are filtered out below.
         n = min(total, k + 10)
-        res = self._chunks.query(
-            query_embeddings=[list(map(float, vector))],
-            n_results=n,
-            include=["documents", "metadatas", "distances"],
-        )
+        with self._guard("sökning i indexet"):
+            res = self._chunks.query(
+                query_embeddings=[list(map(float, vector))],
+                n_results=n,
+                include=["documents", "metadatas", "distances"],
+            )
         hits = []
         for cid, text, meta, dist in zip(
             res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
         ):
-            if live.get(str(meta.get("doc_id"))) != meta.get("content_hash"):
+            # No metadata: the chunk was deleted by another process after this client loaded
+            # its vector index (see `reload`).
+            if not meta or live.get(str(meta.get("doc_id"))) != meta.get("content_hash"):
                 continue
             hits.append(
                 StoredChunk(

@@ -7,26 +7,22 @@ from pathlib import Path
 import streamlit as st
 
 import ingest  # noqa: F401  (offline environment before any HF/Chroma import)
+from ui import resources
 
-PAGES = Path(__file__).parent / "pages"
+# Not "pages/": Streamlit would serve a folder of that name as pages of their own (bypassing
+# this script) to a session that starts on a page URL before st.navigation has run once.
+PAGES = Path(__file__).parent / "views"
 
+resources.logging_configured()
+chat = st.Page(PAGES / "chat.py", title="Fråga", icon=":material/chat:", default=True)
+desk = st.Page(PAGES / "desk.py", title="Korpus", icon=":material/folder_managed:")
+evaluation = st.Page(PAGES / "evaluation.py", title="Utvärdering", icon=":material/analytics:")
+page = st.navigation({"Handläggare": [chat], "Samordnare och utvärderare": [desk, evaluation]})
 st.set_page_config(
     page_title="Kunskapsguide-assistenten",
     page_icon=":material/menu_book:",
-    layout="centered",
+    layout="wide" if page.url_path == desk.url_path else "centered",  # the desk has a table
     menu_items={"About": "Kunskapsguide-assistenten: svar med källor om ekonomiskt bistånd."},
-)
-
-page = st.navigation(
-    {
-        "Handläggare": [
-            st.Page(PAGES / "chat.py", title="Fråga", icon=":material/chat:", default=True),
-        ],
-        "Samordnare och utvärderare": [
-            st.Page(PAGES / "desk.py", title="Korpus", icon=":material/folder_managed:"),
-            st.Page(PAGES / "evaluation.py", title="Utvärdering", icon=":material/analytics:"),
-        ],
-    }
 )
 st.sidebar.caption("Svaren kommer ur kunskapsbankens dokument. Skriv inga personuppgifter.")
 page.run()

@@ -111,7 +111,11 @@ def source_detail(p: Passage, quote: str, key: str, section_text: Callable[[Pass
     where = f"Fil: {p.source}" + (f", sida {p.page_label}" if p.page_label else "")
     st.caption(plain(where) + (f" · {plain(p.publisher)}" if p.publisher else ""))
     if st.toggle("Läs hela avsnittet", key=f"{key}-section"):
-        st.html(highlighted_html(section_text(p), quote))
+        whole = section_text(p)
+        if whole:
+            st.html(highlighted_html(whole, quote))
+        else:  # the document was replaced or removed after this answer
+            st.caption("Avsnittet finns inte längre i kunskapsbanken.")
 
 
 def answer_body(answer: Answer, key: str, section_text: Callable[[Passage], str]) -> None:
@@ -129,7 +133,8 @@ def answer_body(answer: Answer, key: str, section_text: Callable[[Passage], str]
     st.markdown(answer_markdown(answer.answer))
     if answer.flagged:
         st.caption("Några meningar togs bort eftersom de inte gick att belägga i källorna.")
-    st.markdown("**Källor**")
+    if answer.citations:
+        st.markdown("**Källor**")
     for c in answer.citations:
         with st.expander(source_heading(c.passage, c.n)):
             source_detail(c.passage, c.quote, f"{key}-src{c.n}", section_text)

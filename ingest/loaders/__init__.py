@@ -59,8 +59,8 @@ def load_document(path: Path, meta: DocumentMeta, max_bytes: int) -> LoadedDocum
         )
     if size > max_bytes:
         raise UnreadableDocumentError(
-            f"{name}: filen är {size / 1024 / 1024:.1f} MB, större än gränsen "
-            f"{max_bytes / 1024 / 1024:.1f} MB. Dela upp dokumentet eller höj KG_MAX_FILE_MB.",
+            f"{name}: filen är {_mb(size)} MB, större än gränsen {_mb(max_bytes)} MB. "
+            "Dela upp dokumentet eller höj KG_MAX_FILE_MB.",
             path=name,
         )
     raw = path.read_bytes()
@@ -76,6 +76,12 @@ def load_document(path: Path, meta: DocumentMeta, max_bytes: int) -> LoadedDocum
     return LoadedDocument(
         meta=loaded_meta, blocks=tuple(blocks), content_hash=content_hash(raw, meta)
     )
+
+
+def _mb(size: int) -> str:
+    """Megabytes for a message: "52.43", or "0.0195" for a small limit (not "0.0")."""
+    value = size / 1024 / 1024
+    return f"{value:.2f}" if value >= 1 else f"{value:.3g}"
 
 
 def document_format(path: Path, meta: DocumentMeta) -> str:

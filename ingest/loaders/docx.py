@@ -9,7 +9,8 @@ from dataclasses import replace
 
 import docx
 from docx.document import Document
-from docx.table import Table
+from docx.oxml.ns import qn
+from docx.table import Table, _Row
 from docx.text.paragraph import Paragraph
 
 from ingest.blocks import BlockBuilder
@@ -36,15 +37,20 @@ def load(raw: bytes, meta: DocumentMeta) -> tuple[DocumentMeta, list[Block]]:
         raise _unreadable(
             name, f"filen är inte ett giltigt Word-dokument ({type(exc).__name__})"
         ) from exc
-    title = meta.title or (document.core_properties.title or "").strip()
     builder = BlockBuilder()
-    for item in _body_items(document):
-        if isinstance(item, Table):
-            for row in _table_rows(item):
-                builder.item(None, row)
-            builder.flush()
-        else:
-            title = _add_paragraph(builder, item, title)
+    try:
+        title = meta.title or (document.core_properties.title or "").strip()
+        for item in _body_items(document):
+            if isinstance(item, Table):
+                for row in _table_rows(item):
+                    builder.item(None, row)
+                builder.flush()
+            else:
+                title = _add_paragraph(builder, item, title)
+    except Exception as exc:  # python-docx trips over XML that Word itself would repair
+        raise _unreadable(
+            name, f"dokumentets innehåll har ett oväntat format ({type(exc).__name__})"
+        ) from exc
     builder.flush()
     return replace(meta, title=title), builder.blocks
 
@@ -109,12 +115,21 @@ def _add_paragraph(builder: BlockBuilder, paragraph: Paragraph, title: str) -> s
     return title
 
 
+def _row_texts(row: _Row) -> list[str]:
+    try:
+        return [cell.text for cell in row.cells]
+    except (ValueError, IndexError):
+        # A merge python-docx cannot follow (a vertical merge that starts in the top row,
+        # which Word tolerates): each cell's own text.
+        return ["".join(t.text or "" for t in tc.iter(qn("w:t"))) for tc in row._tr.tc_lst]
+
+
 def _table_rows(table: Table) -> list[str]:
     rows = []
     for row in table.rows:
         cells: list[str] = []
-        for cell in row.cells:
-            text = normalize_unicode(cell.text).strip().replace("\n", " ")
+        for cell_text in _row_texts(row):
+            text = normalize_unicode(cell_text).strip().replace("\n", " ")
             if text and (not cells or cells[-1] != text):  # merged cells repeat their text
                 cells.append(text)
         if cells:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag, UnicodeDammit
 
 from ingest.blocks import BlockBuilder
 from ingest.clean import is_web_noise, normalize_unicode, web_boilerplate_mask
 from ingest.documents import Block, DocumentMeta
+from ingest.loaders.text import checked_text
 from ingest.structure import normalized
 
 _DROP_TAGS = ["nav", "header", "footer", "aside", "script", "style", "noscript", "form",
@@ -31,7 +32,10 @@ _BLOCK_TAGS = {"p", "div", "section", "article", "main", "ul", "ol", "li", "tabl
 
 
 def load(raw: bytes, meta: DocumentMeta) -> tuple[DocumentMeta, list[Block]]:
-    soup = BeautifulSoup(raw, "html.parser")
+    # Decode as BeautifulSoup would (BOM, <meta charset>, guess), but refuse binary data:
+    # any bytes "parse" as HTML, and random ones would be indexed as garbage text.
+    markup = checked_text(UnicodeDammit(raw, is_html=True).unicode_markup or "\x00", meta.source)
+    soup = BeautifulSoup(markup, "html.parser")
     page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
     root = soup.find("main") or soup.find("article") or soup.body or soup
     _drop_boilerplate(root)

@@ -7,6 +7,7 @@ import logging
 from dataclasses import replace
 
 from pypdf import PdfReader
+from pypdf.errors import DependencyError
 
 from ingest.clean import clean_pdf_pages
 from ingest.documents import Block, DocumentMeta
@@ -29,6 +30,8 @@ def load(raw: bytes, meta: DocumentMeta) -> tuple[DocumentMeta, list[Block]]:
         for number, page in enumerate(reader.pages, start=1):
             pages.append((number, page.extract_text() or ""))
         title = _metadata_title(reader)
+    except DependencyError as exc:
+        raise _no_aes(name) from exc
     except Exception as exc:
         raise _unreadable(
             name, f"sidan {len(pages) + 1} kunde inte läsas ({type(exc).__name__})"
@@ -48,12 +51,16 @@ def _open(raw: bytes, name: str) -> PdfReader:
     try:
         reader = PdfReader(io.BytesIO(raw), strict=False)
         encrypted = reader.is_encrypted
+    except DependencyError as exc:
+        raise _no_aes(name) from exc
     except Exception as exc:  # see load()
         raise _unreadable(name, f"filen är skadad ({type(exc).__name__})") from exc
     if encrypted:
         try:
             opened = bool(reader.decrypt(""))
-        except Exception as exc:  # unsupported encryption, or no crypto library for AES
+        except DependencyError as exc:
+            raise _no_aes(name) from exc
+        except Exception as exc:  # unsupported or broken encryption
             log.info("could not decrypt %s: %s", name, exc)
             opened = False
         if not opened:
@@ -69,6 +76,17 @@ def _metadata_title(reader: PdfReader) -> str:
     info = reader.metadata
     title = str(info.title).strip() if info and info.title else ""
     return "" if title.lower() in {"untitled", "microsoft word", ""} else title
+
+
+def _no_aes(name: str) -> UnreadableDocumentError:
+    """pypdf needs the `cryptography` package for AES; without it even a PDF that opens
+    without a password (only printing or copying restricted) cannot be read."""
+    return UnreadableDocumentError(
+        f"{name}: PDF-filen är krypterad med AES, och Python-paketet cryptography som behövs för "
+        "att läsa den saknas i installationen. Installera projektets beroenden på nytt "
+        "(`pip install -e .`), eller spara en kopia av PDF-filen utan skydd och lägg in den igen.",
+        path=name,
+    )
 
 
 def _unreadable(name: str, reason: str) -> UnreadableDocumentError:

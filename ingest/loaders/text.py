@@ -33,7 +33,7 @@ def decode_text(raw: bytes, name: str) -> str:
                           (codecs.BOM_UTF16_BE, "utf-16-be")):  # fmt: skip
         if raw.startswith(bom):
             try:
-                return _checked(raw[len(bom) :].decode(encoding), name)
+                return checked_text(raw[len(bom) :].decode(encoding), name)
             except UnicodeDecodeError as exc:
                 raise _binary(name) from exc
     if b"\x00" in raw:
@@ -46,10 +46,10 @@ def decode_text(raw: bytes, name: str) -> str:
             text = raw.decode("cp1252")
         except UnicodeDecodeError:
             text = raw.decode("latin-1")
-    return _checked(text, name)
+    return checked_text(text, name)
 
 
-def _checked(text: str, name: str) -> str:
+def checked_text(text: str, name: str) -> str:
     """Reject text that is mostly control characters: binary data with a .txt name."""
     controls = sum(
         1 for ch in text if unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\r\t\f"

@@ -51,11 +51,20 @@ def corpus_sections() -> dict[str, str]:
 
 def passage(section: str, text: str, position: int) -> Passage:
     return Passage(
-        chunk_id=f"uppdrag-{position}", doc_id="uppdrag-och-ansvar", source=SOURCE,
-        title="Uppdrag och ansvar", publisher="Socialstyrelsen (Kunskapsguiden)", year=2021,
-        kind="nationell_vagledning", municipality=None, section=("Uppdrag och ansvar", section),
-        page_start=None, page_end=None, position=position, text=text,
-    )  # fmt: skip
+        chunk_id=f"uppdrag-{position}",
+        doc_id="uppdrag-och-ansvar",
+        source=SOURCE,
+        title="Uppdrag och ansvar",
+        publisher="Socialstyrelsen (Kunskapsguiden)",
+        year=2021,
+        kind="nationell_vagledning",
+        municipality=None,
+        section=("Uppdrag och ansvar", section),
+        page_start=None,
+        page_end=None,
+        position=position,
+        text=text,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +119,10 @@ def test_answers_from_real_passages_with_valid_citations(chat_model, sections) -
     draft = generate(
         "Vem utövar tillsyn över socialtjänsten?", passages, chat_model, on_token=streamed.append
     )
-    print(f"\n{draft.seconds:.1f} s, {draft.chunks} chunks\nRAW: {draft.text}\n"
-          f"KEPT: {draft.grounding.text}\nFLAGGED: {draft.grounding.flagged}")  # fmt: skip
+    print(
+        f"\n{draft.seconds:.1f} s, {draft.chunks} chunks\nRAW: {draft.text}\n"
+        f"KEPT: {draft.grounding.text}\nFLAGGED: {draft.grounding.flagged}"
+    )
     assert "".join(streamed) == draft.text and len(streamed) > 1
     assert draft.refused or draft.grounding.kept or draft.grounding.flagged
     assert_grounded(draft, passages)
@@ -134,7 +145,9 @@ def test_server_binds_loopback_only_and_stops(server: LocalLlamaServer) -> None:
     pid = server.pid
     assert pid is not None
     connections = Path(f"/proc/{pid}/net/tcp").read_text()
-    listening = [line.split()[1] for line in connections.splitlines()[1:] if line.split()[3] == "0A"]
+    listening = [
+        line.split()[1] for line in connections.splitlines()[1:] if line.split()[3] == "0A"
+    ]
     port = int(server.base_url.rsplit(":", 1)[1].split("/")[0])
     ours = [addr for addr in listening if int(addr.split(":")[1], 16) == port]
     assert ours == ["0100007F:" + f"{port:04X}"]  # 127.0.0.1 in /proc's byte order

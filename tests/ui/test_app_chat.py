@@ -8,7 +8,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from assistant.feedback import FeedbackStore, feedback_path
-from assistant.refusal import CALIBRATION_PATH
 from ingest.settings import Settings
 from tests.ui.conftest import APP, TIMEOUT, app_environment
 from ui.render import DISCLAIMER
@@ -79,18 +78,7 @@ def test_example_question_runs_when_clicked(at: AppTest) -> None:
 
 
 @pytest.mark.parametrize(
-    "question",
-    [
-        "Vad kostar en flygbiljett till Tokyo?",
-        pytest.param(
-            "Hur mycket är riksnormen för 2026?",
-            marks=pytest.mark.xfail(
-                not CALIBRATION_PATH.exists(),
-                reason="the default refusal policy answers it from the 2016 report; "
-                "`kunskapsguide eval calibrate` writes assistant/calibration.json",
-            ),
-        ),
-    ],
+    "question", ["Hur mycket är riksnormen för 2026?", "Vad kostar en flygbiljett till Tokyo?"]
 )
 def test_refusal_says_so_and_offers_nearest_sections(at: AppTest, question: str) -> None:
     ask(at, question)

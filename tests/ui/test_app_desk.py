@@ -62,7 +62,7 @@ def corpus_files(settings: Settings) -> dict[str, bytes]:
 
 def open_desk() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page("pages/desk.py").run()
+    at.switch_page("views/desk.py").run()
     assert not at.exception
     return at
 
@@ -165,14 +165,14 @@ def test_publish_replace_and_remove_a_local_routine(
     assert "Rutin för hembesök" in set(table["Titel"])
 
     # The answer uses it at once, cited as a local routine.
-    at.switch_page("pages/chat.py").run()
+    at.switch_page("views/chat.py").run()
     at.chat_input[0].set_value("Vem gör hembesök i Testköping?").run()
     assert not at.exception
     labels = [e.label for e in at.chat_message[1].expander]
     assert "Rutin för hembesök" in labels[0] and "Lokal rutin" in labels[0]
 
     # A new version replaces it under the same id.
-    at.switch_page("pages/desk.py").run()
+    at.switch_page("views/desk.py").run()
     upload(at, "ny-version.md", ROUTINE_V2.encode(), "Rutin för hembesök", replaces=source)
     click(at, "Publicera")
     updated = store.documents()[source]

@@ -157,7 +157,23 @@ def make_docx(path: Path) -> None:
     doc.save(str(path))
 
 
+def test_a_page_url_opens_inside_the_app(browser, app) -> None:  # type: ignore[no-untyped-def]
+    """First in the module, on a fresh server: a session that starts on /desk must get the
+    app's navigation and the login, not a bare page script."""
+    url, _ = app
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    pg = context.new_page()
+    pg.goto(f"{url}/desk")
+    pg.get_by_label("Lösenord för samordnare").wait_for(timeout=60_000)
+    nav = pg.get_by_test_id("stSidebarNav").inner_text()
+    assert "Fråga" in nav and "Korpus" in nav and "Utvärdering" in nav
+    assert "desk" not in nav
+    context.close()
+
+
 def test_chat_answers_with_the_secrecy_section_first(page) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_role("button", name="Vad gäller vid sekretess?").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    screenshot(page, "chat-empty")
     message = ask(page, "vad gäller vid sekretess?")
     first_source = message.get_by_test_id("stExpander").first
     assert "Offentlighet och sekretess" in first_source.inner_text()
@@ -186,7 +202,9 @@ def test_coordinator_publishes_and_removes_a_local_routine(  # type: ignore[no-u
 
     routine = tmp_path / "hembesok.docx"
     make_docx(routine)
-    page.locator("input[type=file]").set_input_files(str(routine))
+    # Submitting before the browser has sent the file would submit the form without it.
+    with page.expect_response(lambda r: "/_stcore/upload_file" in r.url and r.ok):
+        page.locator("input[type=file]").set_input_files(str(routine))
     page.get_by_label("Titel").fill(ROUTINE_TITLE)
     page.get_by_label("Kommun").fill("Testköping")
     page.get_by_role("button", name="Förhandsgranska").click()

@@ -40,17 +40,23 @@ BESLUT = "Ett beslut om ekonomiskt bistånd kan överklagas inom tre veckor, enl
         ("Båda utövar tillsyn [1][2].", [("Båda utövar tillsyn.", [1, 2])]),
         ("Båda utövar tillsyn [1,2] [2].", [("Båda utövar tillsyn.", [1, 2])]),
         ("Se 4 kap. 1 § SoL [Källa 3].", [("Se 4 kap. 1 § SoL.", [3])]),
-        ("Det gäller t.ex. bl.a. barn [2]. Beslut fattas [1].",
-         [("Det gäller t.ex. bl.a. barn.", [2]), ("Beslut fattas.", [1])]),
+        (
+            "Det gäller t.ex. bl.a. barn [2]. Beslut fattas [1].",
+            [("Det gäller t.ex. bl.a. barn.", [2]), ("Beslut fattas.", [1])],
+        ),
         ("Utan källa. Med källa [1].", [("Utan källa.", []), ("Med källa.", [1])]),
-        ("[1] IVO utövar tillsyn.\n[2] Socialnämnden består av politiker.",
-         [("IVO utövar tillsyn.", [1]), ("Socialnämnden består av politiker.", [2])]),
-        ("**IVO** utövar tillsyn [1].\n- JO granskar [2].",
-         [("IVO utövar tillsyn.", [1]), ("JO granskar.", [2])]),
+        (
+            "[1] IVO utövar tillsyn.\n[2] Socialnämnden består av politiker.",
+            [("IVO utövar tillsyn.", [1]), ("Socialnämnden består av politiker.", [2])],
+        ),
+        (
+            "**IVO** utövar tillsyn [1].\n- JO granskar [2].",
+            [("IVO utövar tillsyn.", [1]), ("JO granskar.", [2])],
+        ),
         ("Detta gäller [1-3].", [("Detta gäller.", [1, 2, 3])]),
         ("", []),
     ],
-)  # fmt: skip
+)
 def test_parse_citations(text: str, expected: list[tuple[str, list[int]]]) -> None:
     assert parse_citations(text) == expected
 
@@ -155,10 +161,17 @@ def test_a_sentence_may_join_facts_from_two_cited_passages() -> None:
     assert result.kept and result.cited_numbers == (1, 2)
 
 
-def test_title_and_publisher_count_as_evidence() -> None:
-    passages = {1: make_passage("Handläggaren ska dokumentera samtal.", publisher="Socialstyrelsen")}
-    assert check_grounding("Enligt Socialstyrelsen ska handläggaren dokumentera samtal [1].",
-                           passages).kept  # fmt: skip
+def test_title_and_section_count_as_evidence_but_not_the_publisher() -> None:
+    passages = {
+        1: make_passage(
+            "Handläggaren ska dokumentera samtal.",
+            title="Handbok för Socialstyrelsen",
+            section=("Dokumentation", "Samtal"),
+            publisher="Inspektionen för vård och omsorg",
+        )
+    }
+    assert check_grounding("Enligt Socialstyrelsen ska samtal dokumenteras [1].", passages).kept
+    assert not check_grounding("Enligt Inspektionen ska samtal dokumenteras [1].", passages).kept
 
 
 def test_threshold_is_explicit() -> None:

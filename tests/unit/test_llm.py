@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from langchain_ollama import ChatOllama
 from langchain_openai import ChatOpenAI
+from pydantic import SecretStr
 
 from assistant.llm import build_chat_model
 from ingest.errors import LLMError
@@ -53,13 +54,22 @@ def closed_port() -> int:
 
 def test_openai_compatible_server(tmp_path: Path, fake_server) -> None:
     url, _ = fake_server
-    settings = make_settings(tmp_path, llm_provider="openai", llm_base_url=url + "/v1/",
-                             llm_model="local", llm_max_tokens=123, llm_api_key="hemlig")  # fmt: skip
+    settings = make_settings(
+        tmp_path,
+        llm_provider="openai",
+        llm_base_url=url + "/v1/",
+        llm_model="local",
+        llm_max_tokens=123,
+        llm_api_key="hemlig",
+    )
     model = build_chat_model(settings)
     assert isinstance(model, ChatOpenAI)
     assert model.openai_api_base == url + "/v1"
     assert model.streaming and model.max_tokens == 123 and model.temperature == 0.0
-    assert model.openai_api_key is not None
+    assert (
+        model.http_client is not None and not model.http_client.trust_env
+    )  # no proxy for loopback
+    assert isinstance(model.openai_api_key, SecretStr)
     assert model.openai_api_key.get_secret_value() == "hemlig"
 
 
@@ -85,12 +95,16 @@ def test_malformed_address(tmp_path: Path, url: str) -> None:
 def test_ollama_uses_the_root_address_and_checks_the_model(tmp_path: Path, fake_server) -> None:
     url, handler = fake_server
     handler.body = {"models": [{"name": "qwen2.5:7b"}]}
-    model = build_chat_model(make_settings(tmp_path, llm_provider="ollama",
-                                           llm_base_url=url + "/v1", llm_model="qwen2.5:7b"))  # fmt: skip
+    model = build_chat_model(
+        make_settings(
+            tmp_path, llm_provider="ollama", llm_base_url=url + "/v1", llm_model="qwen2.5:7b"
+        )
+    )
     assert isinstance(model, ChatOllama) and model.base_url == url
     with pytest.raises(LLMError, match="ollama pull llama3"):
-        build_chat_model(make_settings(tmp_path, llm_provider="ollama", llm_base_url=url,
-                                       llm_model="llama3"))  # fmt: skip
+        build_chat_model(
+            make_settings(tmp_path, llm_provider="ollama", llm_base_url=url, llm_model="llama3")
+        )
 
 
 def test_gguf_with_a_missing_file(tmp_path: Path) -> None:

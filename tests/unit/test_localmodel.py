@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from ingest.errors import LLMError
 
 
 @pytest.fixture
-def fake_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GgufParts:
+def fake_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[GgufParts]:
     """Three importable packages `kgfakepartN`, each with get_part_path() → data/partNN.bin."""
     chunks = [b"GGUF" + b"a" * 6, b"b" * 10, b"c" * 3]
     for i, chunk in enumerate(chunks, start=1):
@@ -25,8 +26,9 @@ def fake_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GgufParts:
             f"    return os.path.join(os.path.dirname(__file__), 'data', 'part{i:02d}.bin')\n"
         )
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
-    yield GgufParts(name="fake.gguf", module="kgfakepart", distribution="kg-fake-part",
-                    version="1.0", count=3)  # fmt: skip
+    yield GgufParts(
+        name="fake.gguf", module="kgfakepart", distribution="kg-fake-part", version="1.0", count=3
+    )
     for i in range(1, 4):
         sys.modules.pop(f"kgfakepart{i}", None)
 

@@ -23,14 +23,39 @@ METRICS = {  # summary key → Swedish label; shares are shown in per cent
     "latency_ms_p50": "Svarstid, median (ms)",
     "latency_ms_p95": "Svarstid, p95 (ms)",
 }
+CATEGORIES = {
+    "factual": "Faktafrågor",
+    "paraphrase": "Omformulerade",
+    "abbreviation": "Förkortningar",
+    "typo": "Stavfel",
+    "multi_part": "Flerdelade",
+    "english": "På engelska",
+    "numeric": "Tal och paragrafer",
+    "unanswerable": "Obesvarbara",
+}
 LOWER_IS_BETTER = {"false_refusal_rate", "latency_ms_p50", "latency_ms_p95"}
 RETRIEVED_SHOWN = 5
+
+
+MODES = {"extractive": "utdrag ur källorna", "llm": "språkmodell"}
 
 
 def shown(key: str, value: Any) -> str:
     if not isinstance(value, int | float):
         return "–"
-    return f"{value:.0f}" if key.startswith("latency") else f"{value:.0%}"
+    if key.startswith("latency"):
+        return f"{value:.0f}"
+    return f"{value:.2f}" if key.startswith("mrr") else f"{value:.0%}"
+
+
+def change(key: str, value: float, base: float) -> str:
+    if key.startswith("latency"):
+        return f"{value - base:+.0f} ms"
+    return (
+        f"{value - base:+.2f}"
+        if key.startswith("mrr")
+        else f"{(value - base) * 100:+.0f} %-enheter"
+    )
 
 
 def failed(row: dict[str, Any]) -> bool:
@@ -97,7 +122,7 @@ with render.page_errors():
 
     st.subheader("Sammanfattning")
     st.caption(
-        f"{summary.get('items', '?')} frågor · läge {summary.get('mode', '?')} · körd "
+        f"{summary.get('items', '?')} frågor · {MODES.get(summary.get('mode'), '?')} · körd "
         f"{summary.get('created', '?')} · jämfört med en enkel baslinje (nyckelordssökning)"
     )
     keys = [k for k in METRICS if k in overall]
@@ -106,9 +131,7 @@ with render.page_errors():
             value, base = overall.get(key), baseline.get("overall", {}).get(key)
             delta = None
             if isinstance(value, int | float) and isinstance(base, int | float):
-                delta = shown(key, value - base) if key.startswith("latency") else (
-                    f"{(value - base) * 100:+.0f} %-enheter"
-                )  # fmt: skip
+                delta = change(key, value, base)
             column.metric(
                 METRICS[key], shown(key, value), delta,
                 delta_color="inverse" if key in LOWER_IS_BETTER else "normal",
@@ -120,10 +143,14 @@ with render.page_errors():
         choices = [k for k in METRICS if not k.startswith("latency")]
         metric = st.selectbox("Mått", choices, format_func=lambda k: METRICS[k])
         chart = {
-            CONFIG_LABELS.get(name, name): {c: (m.get(metric) or 0.0) for c, m in cats.items()}
+            CONFIG_LABELS.get(name, name): {
+                CATEGORIES.get(c, c): m[metric]
+                for c, m in cats.items()
+                if m.get(metric) is not None
+            }
             for name, cats in per_category.items()
         }
-        st.bar_chart(chart, stack=False, horizontal=True, y_label="", x_label=METRICS[metric])
+        st.bar_chart(chart, stack=False, horizontal=True, x_label="", y_label=METRICS[metric])
 
     rows = [r for r in read_jsonl(report_dir / "results.jsonl") if r.get("config") == "product"]
     misses = [r for r in rows if failed(r)]
@@ -131,7 +158,8 @@ with render.page_errors():
     st.caption("Ingen guldkälla bland de fem första, felaktigt avböjd, eller besvarad fast "
                "källorna inte täcker frågan.")  # fmt: skip
     for r in misses:
-        label = f"{render.plain(str(r.get('question', '')))} · {r.get('category', '')}"
+        category = CATEGORIES.get(str(r.get("category")), str(r.get("category", "")))
+        label = f"{render.plain(str(r.get('question', '')))} · {category}"
         with st.expander(label):
             if r.get("refused"):
                 st.markdown("**Svar:** avböjde")

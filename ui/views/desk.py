@@ -20,7 +20,6 @@ UPLOAD_TYPES = ["pdf", "docx", "md", "txt", "html", "htm"]
 PREVIEW_CHUNKS = 5
 FORM_WIDTH = 760
 
-st.set_page_config(layout="wide")  # room for the document table
 st.title("Korpus")
 st.caption("För samordnare: lägg till, ersätt och ta bort lokala rutiner i kunskapsbanken.")
 
@@ -142,46 +141,50 @@ with upload_tab:
 
     draft = state.get("draft")
     if draft:
-        meta, chunks = draft["meta"], draft["chunks"]
-        st.subheader("Förhandsgranskning")
-        sections = list(dict.fromkeys(c.section_path or "(utan rubrik)" for c in chunks))
-        st.markdown(
-            f"**{render.plain(meta.title)}** · {render.kind_badge(meta.kind)} · "
-            f"{meta.year or 'år saknas'} · {len(sections)} avsnitt · {len(chunks)} textdelar"
-        )
-        if draft["replaces"]:
-            st.info(f"Ersätter: {render.plain(editable[draft['replaces']].title)}")
-        elif meta.source in editable:
-            st.info("Ett dokument med samma filnamn finns redan; det ersätts av den nya versionen.")
-        st.markdown("**Avsnitt**  \n" + "  \n".join(f"– {render.plain(s)}" for s in sections))
-        for n, chunk in enumerate(chunks[:PREVIEW_CHUNKS], start=1):
-            with st.expander(f"Textdel {n}: {render.plain(chunk.section_path or meta.title)}"):
-                st.text(chunk.text)
-        if len(chunks) > PREVIEW_CHUNKS:
-            st.caption(f"… och {len(chunks) - PREVIEW_CHUNKS} textdelar till.")
-        go, cancel = st.columns([1, 1], width=360)
-        if cancel.button("Avbryt", width="stretch"):
-            state.pop("draft", None)
-            st.rerun()
-        if go.button("Publicera", type="primary", width="stretch"):
-            with render.page_errors():
-                published = publish(
-                    draft["name"], draft["data"], meta.title, settings, embedder,
-                    kind=meta.kind, municipality=meta.municipality, valid_from=meta.valid_from,
-                )  # fmt: skip
-                if draft["replaces"] and draft["replaces"] != published.source:
-                    remove(draft["replaces"], settings)
-                report = render.reindex(settings, assistant)
+        with st.container(width=FORM_WIDTH):
+            meta, chunks = draft["meta"], draft["chunks"]
+            st.subheader("Förhandsgranskning")
+            sections = list(dict.fromkeys(c.section_path or "(utan rubrik)" for c in chunks))
+            st.markdown(
+                f"**{render.plain(meta.title)}** · {render.kind_badge(meta.kind)} · "
+                f"{meta.year or 'år saknas'} · {len(sections)} avsnitt · {len(chunks)} "
+                + ("textdel" if len(chunks) == 1 else "textdelar")
+            )
+            if draft["replaces"]:
+                st.info(f"Ersätter: {render.plain(editable[draft['replaces']].title)}")
+            elif meta.source in editable:
+                st.info(
+                    "Ett dokument med samma filnamn finns redan; det ersätts av den nya versionen."
+                )
+            st.markdown("**Avsnitt**  \n" + "  \n".join(f"– {render.plain(s)}" for s in sections))
+            for n, chunk in enumerate(chunks[:PREVIEW_CHUNKS], start=1):
+                with st.expander(f"Textdel {n}: {render.plain(chunk.section_path or meta.title)}"):
+                    st.text(chunk.text)
+            if len(chunks) > PREVIEW_CHUNKS:
+                st.caption(f"… och {len(chunks) - PREVIEW_CHUNKS} textdelar till.")
+            go, cancel = st.columns([1, 1], width=360)
+            if cancel.button("Avbryt", width="stretch"):
                 state.pop("draft", None)
-                failed = [f for f in report.failed if f.source == published.source]
-                if failed:
-                    st.error(f"Dokumentet kunde inte indexeras: {failed[0].reason}")
-                else:
-                    state.desk_flash = (
-                        f"”{published.title}” är publicerad och används i svaren direkt."
-                    )
-                    state.upload_round += 1
-                    st.rerun()
+                st.rerun()
+            if go.button("Publicera", type="primary", width="stretch"):
+                with render.page_errors():
+                    published = publish(
+                        draft["name"], draft["data"], meta.title, settings, embedder,
+                        kind=meta.kind, municipality=meta.municipality, valid_from=meta.valid_from,
+                    )  # fmt: skip
+                    if draft["replaces"] and draft["replaces"] != published.source:
+                        remove(draft["replaces"], settings)
+                    report = render.reindex(settings, assistant)
+                    state.pop("draft", None)
+                    failed = [f for f in report.failed if f.source == published.source]
+                    if failed:
+                        st.error(f"Dokumentet kunde inte indexeras: {failed[0].reason}")
+                    else:
+                        state.desk_flash = (
+                            f"”{published.title}” är publicerad och används i svaren direkt."
+                        )
+                        state.upload_round += 1
+                        st.rerun()
 
 with list_tab:
     st.dataframe(

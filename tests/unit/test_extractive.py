@@ -1,0 +1,267 @@
+"""The extractive answer: units of a passage, and `compose`'s promises — every sentence is
+quoted from its cited passage, ends in its marker, numbers run 1..n, at most MAX_SENTENCES."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assistant.citations import renumber
+from assistant.extractive import MAX_PASSAGES, MAX_SENTENCES, answer_units, compose
+from assistant.textnorm import content_terms
+from assistant.types import Citation, Passage
+
+PART = re.compile(r"(.+?) \[(\d+)\](?:\s+|$)", re.S)
+
+
+def make_passage(text: str, i: int = 0) -> Passage:
+    return Passage(
+        chunk_id=f"doc{i}::0000", doc_id=f"doc{i}", source=f"kunskapsguiden/doc{i}.txt",
+        title=f"Dokument {i}", publisher="Socialstyrelsen", year=2021,
+        kind="nationell_vagledning", municipality=None, section=("Ekonomiskt bistånd",),
+        page_start=None, page_end=None, position=0, text=text,
+    )  # fmt: skip
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def parts_of(answer: str) -> list[tuple[str, int]]:
+    """(quoted unit, marker number) for each part; asserts nothing is left over."""
+    matches = list(PART.finditer(answer))
+    assert "".join(m.group(0) for m in matches) == answer, answer
+    return [(m.group(1), int(m.group(2))) for m in matches]
+
+
+def check_promises(answer: str, citations: tuple[Citation, ...], passages: list[Passage]) -> None:
+    parts = parts_of(answer)
+    assert 1 <= len(parts) <= MAX_SENTENCES
+    assert [c.n for c in citations] == list(range(1, len(citations) + 1))
+    assert sorted({n for _, n in parts}) == [c.n for c in citations]
+    first_use = list(dict.fromkeys(n for _, n in parts))
+    assert first_use == sorted(first_use)  # numbered in reading order
+    by_n = {c.n: c for c in citations}
+    for unit, n in parts:
+        assert by_n[n].passage in passages[:MAX_PASSAGES]
+        assert squash(unit) in squash(by_n[n].passage.text)
+        assert unit in by_n[n].quote
+    for c in citations:  # the quote holds the units cited with n, in reading order
+        at = 0
+        for unit in (unit for unit, n in parts if n == c.n):
+            at = c.quote.index(unit, at) + len(unit)
+
+
+# --- answer_units ----------------------------------------------------------------------------
+
+LIST_PASSAGE = (
+    "Ansökan prövas av socialnämnden. Till ansökan ska du bifoga:\n\n"
+    "- kontoutdrag för de senaste tre månaderna\n"
+    "- hyreskontrakt eller avtal om bostad\n"
+    "- beslut om bostadsbidrag, om du har det\n\n"
+    "Handläggaren kontaktar dig inom två veckor."
+)
+
+
+def test_a_list_stays_with_the_sentence_that_introduces_it() -> None:
+    assert answer_units(LIST_PASSAGE) == [
+        "Ansökan prövas av socialnämnden.",
+        "Till ansökan ska du bifoga:\n"
+        "- kontoutdrag för de senaste tre månaderna\n"
+        "- hyreskontrakt eller avtal om bostad\n"
+        "- beslut om bostadsbidrag, om du har det",
+        "Handläggaren kontaktar dig inom två veckor.",
+    ]
+
+
+@pytest.mark.parametrize("bullet", ["•", "-", "–", "*", "1.", "10."])
+def test_every_bullet_style_counts_as_a_list(bullet: str) -> None:
+    text = f"Följande gäller:\n\n{bullet} första punkten\n{bullet} andra punkten"
+    assert answer_units(text) == [
+        f"Följande gäller:\n{bullet} första punkten\n{bullet} andra punkten"
+    ]
+
+
+def test_a_list_numbered_with_parentheses_stays_with_its_introduction() -> None:
+    text = "Följande gäller:\n\n1) första punkten\n2) andra punkten"
+    assert answer_units(text) == ["Följande gäller:\n1) första punkten\n2) andra punkten"]
+
+
+def test_a_list_without_an_introducing_colon_stands_alone() -> None:
+    text = "Ansökan prövas individuellt.\n\n- kontoutdrag\n- hyreskontrakt"
+    assert answer_units(text) == ["Ansökan prövas individuellt.", "- kontoutdrag\n- hyreskontrakt"]
+
+
+def test_a_list_in_the_paragraph_of_its_introduction_stays_with_it() -> None:
+    units = answer_units("Till ansökan ska du bifoga:\n- kontoutdrag\n- hyreskontrakt")
+    assert [squash(u) for u in units] == [
+        "Till ansökan ska du bifoga: - kontoutdrag - hyreskontrakt"
+    ]
+
+
+def test_units_respect_swedish_abbreviations() -> None:
+    text = "Bistånd ges t.ex. till hyra enl. 4 kap. 1 § SoL. Beslutet kan överklagas."
+    assert answer_units(text) == [
+        "Bistånd ges t.ex. till hyra enl. 4 kap. 1 § SoL.",
+        "Beslutet kan överklagas.",
+    ]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\n\n", " \n \n "])
+def test_blank_text_has_no_units(text: str) -> None:
+    assert answer_units(text) == []
+
+
+# --- compose ---------------------------------------------------------------------------------
+
+OVERKLAGANDE = make_passage(
+    "Ett beslut om ekonomiskt bistånd kan överklagas till förvaltningsrätten. "
+    "Överklagandet ska ha kommit in inom tre veckor från det att du fick beslutet. "
+    "Kommunen har öppet på vardagar.",
+    0,
+)
+DOKUMENTATION = make_passage(
+    "Handläggaren ska dokumentera varje beslut om ekonomiskt bistånd i akten. "
+    "Dokumentationen ska vara saklig.",
+    1,
+)
+
+
+def test_compose_quotes_the_matching_sentences_with_markers() -> None:
+    q = content_terms("Hur överklagar man ett beslut om ekonomiskt bistånd?")
+    answer, citations = compose(q, [OVERKLAGANDE, DOKUMENTATION])
+    check_promises(answer, citations, [OVERKLAGANDE, DOKUMENTATION])
+    assert answer.startswith(
+        "Ett beslut om ekonomiskt bistånd kan överklagas till förvaltningsrätten. [1]"
+    )
+    assert "Kommunen har öppet" not in answer  # shares nothing with the question
+
+
+def test_compose_numbers_sources_in_reading_order() -> None:
+    q = content_terms("Hur dokumenteras ett beslut om ekonomiskt bistånd och överklagas det?")
+    answer, citations = compose(q, [OVERKLAGANDE, DOKUMENTATION])
+    check_promises(answer, citations, [OVERKLAGANDE, DOKUMENTATION])
+    assert [c.passage.doc_id for c in citations] == ["doc0", "doc1"]
+
+
+def test_compose_quotes_a_list_with_its_introduction() -> None:
+    q = content_terms("Vad ska jag bifoga till ansökan?")
+    answer, citations = compose(q, [make_passage(LIST_PASSAGE)])
+    check_promises(answer, citations, [make_passage(LIST_PASSAGE)])
+    assert answer == (
+        "Ansökan prövas av socialnämnden. [1]\n\n"  # a list sets the parts apart
+        "Till ansökan ska du bifoga:\n"
+        "- kontoutdrag för de senaste tre månaderna\n"
+        "- hyreskontrakt eller avtal om bostad\n"
+        "- beslut om bostadsbidrag, om du har det [1]"
+    )
+
+
+def test_compose_falls_back_to_the_first_unit_of_the_best_passage() -> None:
+    passages = [
+        make_passage("Socialnämnden prövar rätten till bistånd. Beslutet är skriftligt.", 0),
+        make_passage("Handläggaren ska dokumentera beslutet.", 1),
+    ]
+    answer, citations = compose(content_terms("Vad kostar busskortet?"), passages)
+    assert answer == "Socialnämnden prövar rätten till bistånd. [1]"
+    assert [(c.n, c.passage.doc_id, c.quote) for c in citations] == [
+        (1, "doc0", "Socialnämnden prövar rätten till bistånd.")
+    ]
+
+
+def test_compose_fallback_with_no_question_terms() -> None:
+    answer, citations = compose(set(), [OVERKLAGANDE])
+    assert answer == "Ett beslut om ekonomiskt bistånd kan överklagas till förvaltningsrätten. [1]"
+    assert len(citations) == 1
+
+
+@pytest.mark.parametrize("passages", [[], [make_passage("")], [make_passage(" \n\n ")]])
+def test_compose_with_nothing_to_quote(passages: list[Passage]) -> None:
+    assert compose(content_terms("samtycke"), passages) == ("", ())
+
+
+def test_compose_uses_at_most_max_sentences() -> None:
+    text = " ".join(f"Samtycke krävs i fall nummer {i} enligt rutinen." for i in range(10))
+    answer, citations = compose(
+        content_terms("När krävs samtycke enligt rutinen?"), [make_passage(text)]
+    )
+    assert len(parts_of(answer)) == MAX_SENTENCES
+    check_promises(answer, citations, [make_passage(text)])
+
+
+def test_compose_quotes_only_from_the_best_passages() -> None:
+    weak = [make_passage(f"Ett annat ämne nummer {i} utan träff.", i) for i in range(MAX_PASSAGES)]
+    late = make_passage("Samtycke ska alltid dokumenteras i akten av handläggaren.", MAX_PASSAGES)
+    answer, citations = compose(content_terms("samtycke dokumenteras akten"), [*weak, late])
+    assert "Samtycke" not in answer
+    assert all(c.passage is not late for c in citations)
+
+
+# --- the promises, over generated passages ---------------------------------------------------
+
+WORDS = [
+    "bistånd", "ansökan", "handläggaren", "socialnämnden", "samtycke", "försörjningsstöd",
+    "överklagande", "åtgärd", "sekretess", "hyra", "beslut", "prövning", "kontoutdrag",
+    "vägledning", "uppgifter", "rätt", "skäligt", "levnadsnivå", "vårdnadshavare", "räkning",
+    "t.ex.", "bl.a.", "SoL", "4", "kap.", "1", "§", "enligt", "och", "för", "att", "är",
+]  # fmt: skip
+
+
+STARTS = ["Den", "Ett", "Även", "Ärendet", "Öppna", "Handläggaren"]
+
+
+def sentence(rng: random.Random) -> str:
+    words = rng.choices(WORDS, k=rng.randint(3, 12))
+    return f"{rng.choice(STARTS)} {' '.join(words)}{rng.choice('..?!')}"
+
+
+def paragraph(rng: random.Random) -> str:
+    if rng.random() < 0.2:  # a list with its introduction
+        items = [f"- {sentence(rng)}" for _ in range(rng.randint(1, 4))]
+        return sentence(rng)[:-1] + ":\n\n" + "\n".join(items)
+    sep = rng.choice([" ", " ", "\n"])  # "\n": a line wrapped as in a PDF
+    return sep.join(sentence(rng) for _ in range(rng.randint(1, 5)))
+
+
+@st.composite
+def passage_sets(draw: st.DrawFn) -> list[Passage]:
+    # Text comes from a seeded Random: drawing each word through Hypothesis is far slower.
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    return [
+        make_passage("\n\n".join(paragraph(rng) for _ in range(rng.randint(1, 3))), i)
+        for i in range(draw(st.integers(1, 6)))
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(passages=passage_sets(), question=st.lists(st.sampled_from(WORDS), max_size=5))
+def test_compose_promises_hold_for_generated_passages(
+    passages: list[Passage], question: list[str]
+) -> None:
+    answer, citations = compose(content_terms(" ".join(question)), passages)
+    check_promises(answer, citations, passages)
+    # compose numbers as renumber would, so the service's renumber changes nothing.
+    assert renumber(answer, citations) == (answer, citations)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="compose() copies bracketed numbers from the source text ('SoL [2].', a footnote) "
+    "into the answer, and renumber() then takes them for citation markers: the quoted sentence "
+    "is rewritten ('[2]' becomes '[1]') and the sources are renumbered out of reading order",
+)
+def test_a_bracketed_number_in_the_source_survives_renumbering() -> None:
+    footnoted = make_passage(
+        "Ett beslut om ekonomiskt bistånd kan överklagas enligt 16 kap. 3 § SoL [2]. "
+        "Överklagandet ska ha kommit in inom tre veckor.",
+        0,
+    )
+    passages = [footnoted, DOKUMENTATION]
+    q = content_terms("Hur överklagas ett beslut om ekonomiskt bistånd?")
+    answer, citations = renumber(*compose(q, passages))
+    assert "16 kap. 3 § SoL [2]." in answer
+    assert [c.passage.doc_id for c in citations] == ["doc0", "doc1"]
