@@ -196,7 +196,8 @@ class Assistant:
         history: Sequence[str] | None = None,
         on_token: Callable[[str], None] | None = None,
     ) -> Answer:
-        """Answer one question. `history`: the earlier (already masked) questions of the chat."""
+        """Answer one question. `history`: the earlier questions of the chat; masked here too,
+        since a caller of `as_runnable` may pass them as typed."""
         self._follow_index()
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
@@ -204,7 +205,8 @@ class Assistant:
         notice = privacy_notice(masked.found) if masked.found else None
         if self.retriever.size == 0:
             raise EmptyIndexError("Indexet är tomt. Indexera korpusen med `kunskapsguide ingest`.")
-        standalone = self._standalone(masked.text, list(history or []))
+        earlier = [mask_personal_data(h).text for h in history or []]
+        standalone = self._standalone(masked.text, earlier)
         t1 = time.perf_counter()
         decision = self.decide(standalone)
         t2 = time.perf_counter()

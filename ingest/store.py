@@ -91,17 +91,17 @@ def make_client(settings: Settings) -> Any:
         settings.chroma_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings())
     except _CHROMA_FAILURES as exc:  # chromadb raises many types; translate at the boundary
-        if settings.store == "embedded":
+        if settings.store == "server":  # a rebuild cannot help a server that does not answer
+            where = f"Chroma-servern {settings.chroma_host}:{settings.chroma_port}"
+            advice = (
+                "Kontrollera att servern kör och att KG_CHROMA_HOST, KG_CHROMA_PORT och "
+                "KG_CHROMA_TOKEN stämmer."
+            )
+        else:
             _forget_failed_system(str(settings.chroma_dir))
-        where = (
-            f"Chroma-servern {settings.chroma_host}:{settings.chroma_port}"
-            if settings.store == "server"
-            else f"indexet i {settings.chroma_dir}"
-        )
-        raise StoreError(
-            f"Kunde inte öppna {where}: {exc}. Kontrollera inställningarna, eller bygg om "
-            "indexet med `kunskapsguide ingest --rebuild`."
-        ) from exc
+            where = f"indexet i {settings.chroma_dir}"
+            advice = f"Kontrollera inställningarna, eller {REBUILD_HINT}."
+        raise StoreError(f"Kunde inte öppna {where} ({exc}). {advice}") from exc
 
 
 def _check_embedded_dir(settings: Settings) -> None:
