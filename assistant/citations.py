@@ -10,6 +10,10 @@ from assistant.types import Answer, Citation, Passage
 from ingest.documents import KINDS
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+# A quoted sentence may hold bracketed numbers of its own ("16 kap. 3 § SoL [2].", a footnote)
+# that are not markers. Quoted text has its opening brackets hidden behind a private-use
+# character that no marker pattern matches; `renumber` puts them back once the markers are set.
+_HIDDEN_BRACKET = "\ue000"
 
 
 def kind_label(kind: str) -> str:
@@ -24,6 +28,12 @@ def source_label(p: Passage) -> str:
     return f"{where}{page} ({year}, {kind_label(p.kind)})"
 
 
+def hide_brackets(text: str) -> str:
+    """Source text made safe to quote next to markers; `renumber` restores its brackets.
+    A stray private-use character in the source is dropped, so it cannot come back as "["."""
+    return text.replace(_HIDDEN_BRACKET, "").replace("[", _HIDDEN_BRACKET)
+
+
 def cited_numbers(text: str) -> list[int]:
     """Marker numbers in order of first appearance."""
     seen: list[int] = []
@@ -36,7 +46,8 @@ def cited_numbers(text: str) -> list[int]:
 
 
 def renumber(text: str, citations: Sequence[Citation]) -> tuple[str, tuple[Citation, ...]]:
-    """Keep only cited sources and number them 1..n in order of first appearance."""
+    """Keep only cited sources and number them 1..n in order of first appearance; brackets
+    hidden by `hide_brackets` come back as they were."""
     by_n = {c.n: c for c in citations}
     order = [n for n in cited_numbers(text) if n in by_n]
     mapping = {old: new for new, old in enumerate(order, start=1)}
@@ -45,7 +56,7 @@ def renumber(text: str, citations: Sequence[Citation]) -> tuple[str, tuple[Citat
         nums = [mapping[int(x)] for x in match.group(1).split(",") if int(x) in mapping]
         return "[" + ", ".join(map(str, dict.fromkeys(nums))) + "]" if nums else ""
 
-    new_text = _MARKER.sub(swap, text)
+    new_text = _MARKER.sub(swap, text).replace(_HIDDEN_BRACKET, "[")
     new_citations = tuple(
         Citation(n=mapping[n], passage=by_n[n].passage, quote=by_n[n].quote) for n in order
     )

@@ -3,7 +3,8 @@
 Sentences of the retrieved passages are scored against the question (content terms, with the
 glossary's expansions counting too, and the passage's rank as a prior); the best few are
 quoted in reading order, each ending in its citation marker. A sentence that introduces a list
-("… är:") brings its list along, since it says nothing without it.
+("… är:") brings its list along, since it says nothing without it. The quoted text has its
+brackets hidden until `renumber`, so a footnote ("SoL [2].") is not taken for a marker.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.citations import hide_brackets
 from assistant.textnorm import content_terms
 from assistant.types import Citation, Passage
 from ingest.sentences import split_sentences
@@ -100,7 +102,7 @@ def compose(
     for s in chosen:
         n = numbers.setdefault(s.passage_rank, len(numbers) + 1)
         quotes.setdefault(n, []).append(s.text)
-        parts.append(f"{s.text} [{n}]")
+        parts.append(f"{hide_brackets(s.text)} [{n}]")
     citations = tuple(
         Citation(n=n, passage=passages[rank], quote=QUOTE_SEPARATOR.join(quotes[n]))
         for rank, n in numbers.items()

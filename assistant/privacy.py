@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 PERSONNUMMER = "personnummer"
 SAMORDNINGSNUMMER = "samordningsnummer"
@@ -146,8 +147,8 @@ def privacy_notice(found: Iterable[str]) -> str:
 
 
 class PersonalDataFilter(logging.Filter):
-    """Masks personal data in log records (message, arguments and traceback text).
-    Entry points add it to their handlers; it never drops a record."""
+    """Masks personal data in log records (message, arguments and traceback text); it never
+    drops a record. Entry points apply it to every record with `mask_every_log_record`."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -162,3 +163,26 @@ class PersonalDataFilter(logging.Filter):
         if record.exc_text:
             record.exc_text = mask_personal_data(record.exc_text).text
         return True
+
+
+class _MaskingRecordFactory:
+    """The log record factory it wraps, with every record masked as it is made."""
+
+    def __init__(self, make: Callable[..., logging.LogRecord]) -> None:
+        self.make = make
+        self.mask = PersonalDataFilter()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = self.make(*args, **kwargs)
+        self.mask.filter(record)
+        return record
+
+
+def mask_every_log_record() -> None:
+    """Mask personal data in every log record as it is made, whichever logger makes it. A
+    filter on the root logger's handlers would miss loggers that do not propagate to them and
+    log through handlers of their own (transformers, streamlit). For entry points; calling it
+    again changes nothing."""
+    make = logging.getLogRecordFactory()
+    if not isinstance(make, _MaskingRecordFactory):
+        logging.setLogRecordFactory(_MaskingRecordFactory(make))

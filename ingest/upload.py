@@ -42,7 +42,8 @@ def safe_filename(name: str) -> str:
             f"{', '.join(SUPPORTED_SUFFIXES)}.",
             path=name,
         )
-    stem = _UNSAFE.sub("-", stem).strip(".-_")[:80] or "dokument"
+    # Cut before stripping, so the cut cannot leave the stem ending in a separator.
+    stem = _UNSAFE.sub("-", stem).lstrip(".-_")[:80].rstrip(".-_") or "dokument"
     return stem + suffix
 
 

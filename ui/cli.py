@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 import ingest  # noqa: F401  (sets the offline environment before any HF/Chroma import)
 from ingest.errors import KunskapsguideError
 from ingest.settings import Settings
+from ui.logconfig import configure_logging
 
 log = logging.getLogger("kunskapsguide")
 
@@ -239,18 +240,10 @@ def _add_optional_commands(sub: argparse._SubParsersAction) -> None:  # type: ig
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    from assistant.privacy import PersonalDataFilter
-
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself
+    configure_logging(verbose=args.verbose)
+    # transformers logs through a handler of its own, which the root's filters do not reach.
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(PersonalDataFilter())
     try:
         settings = Settings()
         handler_fn: Handler = args.func

@@ -6,16 +6,14 @@ on first use; a failure (an error is not cached) is shown on the page and retrie
 
 from __future__ import annotations
 
-import logging
-
 import streamlit as st
 
 import ingest  # noqa: F401  (offline environment before any HF/Chroma import)
 from assistant.auth import LoginGuard
 from assistant.feedback import FeedbackStore, feedback_path
-from assistant.privacy import PersonalDataFilter
 from assistant.service import Assistant, build_assistant
 from ingest.settings import Settings
+from ui.logconfig import configure_logging
 
 
 @st.cache_resource(show_spinner=False)
@@ -42,9 +40,5 @@ def login_guard() -> LoginGuard:
 def logging_configured() -> bool:
     """Once per process: our warnings to stderr, and personal data masked in every log line
     (ours and Streamlit's, whose tracebacks may quote a question)."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    for name in ("", "streamlit"):
-        for handler in logging.getLogger(name).handlers:
-            if not any(isinstance(f, PersonalDataFilter) for f in handler.filters):
-                handler.addFilter(PersonalDataFilter())
+    configure_logging()
     return True

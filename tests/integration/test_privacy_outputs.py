@@ -95,10 +95,10 @@ class Recorder(logging.Handler):
 
 @pytest.fixture()
 def all_logs(caplog: pytest.LogCaptureFixture) -> Iterator[Recorder]:
-    """Every logger at DEBUG. Records are captured raw (a recorder first in line) and, like
-    the CLI does it (`ui.cli.main` adds PersonalDataFilter to the root logger's handlers; the
-    app does the same in `ui.resources.logging_configured`), through caplog's handler with
-    the filter on it. Loggers that do not propagate get both handlers of their own."""
+    """Every logger at DEBUG. Records are captured raw (a recorder first in line) and, masked
+    as the CLI and the app mask every record (`ui.logconfig.configure_logging`), through
+    caplog's handler with PersonalDataFilter on it. Loggers that do not propagate get both
+    handlers of their own."""
     root = logging.getLogger()
     loggers = [root] + [
         lg for lg in root.manager.loggerDict.values() if isinstance(lg, logging.Logger)

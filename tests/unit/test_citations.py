@@ -11,6 +11,7 @@ from assistant.citations import (
     answer_to_dict,
     cited_numbers,
     format_answer_text,
+    hide_brackets,
     renumber,
     source_label,
 )
@@ -100,6 +101,22 @@ def test_renumber_is_idempotent() -> None:
     citations = [cite(1, "Ansökan"), cite(3, "Sekretess")]
     once = renumber("Sekretess gäller [3]. Ansökan prövas [1, 3].", citations)
     assert renumber(*once) == once
+
+
+@pytest.mark.parametrize(
+    "quoted",
+    ["enligt 16 kap. 3 § SoL [2].", "fotnot [1, 3] och [12]", "[Källa 2] [ 1 ] [a]", "[[1]]"],
+)
+def test_hidden_brackets_of_a_quote_are_not_markers_and_come_back(quoted: str) -> None:
+    citations = [cite(2, "Beslut"), cite(5, "Sekretess")]
+    text = f"Sekretess gäller [5]. Beslutet överklagas {hide_brackets(quoted)} [2]"
+    assert cited_numbers(text) == [5, 2]
+    assert renumber(text, citations)[0] == f"Sekretess gäller [1]. Beslutet överklagas {quoted} [2]"
+
+
+def test_hide_brackets_drops_a_stray_hiding_character_of_the_source() -> None:
+    text, _ = renumber(hide_brackets("Tecken \ue000 i en PDF [3]."), [])
+    assert text == "Tecken  i en PDF [3]."
 
 
 # --- source_label ----------------------------------------------------------------------------

@@ -248,12 +248,6 @@ def test_compose_promises_hold_for_generated_passages(
     assert renumber(answer, citations) == (answer, citations)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compose() copies bracketed numbers from the source text ('SoL [2].', a footnote) "
-    "into the answer, and renumber() then takes them for citation markers: the quoted sentence "
-    "is rewritten ('[2]' becomes '[1]') and the sources are renumbered out of reading order",
-)
 def test_a_bracketed_number_in_the_source_survives_renumbering() -> None:
     footnoted = make_passage(
         "Ett beslut om ekonomiskt bistånd kan överklagas enligt 16 kap. 3 § SoL [2]. "
