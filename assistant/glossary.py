@@ -102,6 +102,11 @@ class Glossary:
                     out.append(expansion)
         return out
 
+    def alternatives(self, text: str) -> list[tuple[str, tuple[str, ...]]]:
+        """The phrases of `text` the glossary knows, each with what else it may be called."""
+        tokens = [set(word_terms(token)) for token in tokenize(text)]
+        return [(rule.phrase, rule.expansions) for rule in self._matching(tokens, False)]
+
     def expand(self, query: str) -> str:
         """The query with the glossary's expansions of its terms appended."""
         extra = self.expansions(query)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -77,14 +77,6 @@ DEFAULT_POLICY = RefusalPolicy(bias=-14.0, w_dense=14.0, w_coverage=6.0, fitted_
 QUESTION_TERMS = frozenset(
     ["lang", "mang", "mycket", "oft", "gang", "tid", "snabt", "stor", "liten", "ny", "nya", "ar", "dag", "dagar", "manad"]
 )
-ENGLISH_MARKERS = frozenset(["the", "what", "who", "how", "is", "are", "does", "do", "can", "which", "why", "when"])
-
-
-def is_english(words: list[str]) -> bool:
-    lowered = [w.casefold() for w in words]
-    return sum(w in ENGLISH_MARKERS for w in lowered) >= 2
-
-
 def _found(term: str, passage_terms: set[str]) -> bool:
     """Exact, or tolerant of a typo at the end of a stem: 'samtyk' finds 'samtyck'."""
     if term in passage_terms:
@@ -100,25 +92,33 @@ def coverage(
     expanded_terms: set[str],
     passage_terms: set[str],
     english: bool = False,
+    alternatives: Mapping[str, Sequence[frozenset[str]]] | None = None,
 ) -> float:
     """Share of the question's terms found in the passages.
 
-    A term counts as found when it, or a glossary expansion added to the query, is present.
-    For a question in English only the glossary's Swedish expansions can be looked for.
+    A term counts as found when it is present, or when one of its glossary `alternatives` is
+    present in full ("försörjningsstöd" through "ekonomiskt bistånd"). Expansions of other
+    terms never make up for a missing one: in "ekonomiskt bistånd till tandvård?" the found
+    "försörjningsstöd" says nothing about "tandvård". For a question in English only the
+    glossary's Swedish expansions (`expanded_terms` less the question's own) are looked for.
     """
-    terms = {
-        t for t in question_terms if t not in QUESTION_TERMS and not t.isdigit() and len(t) >= 3
-    }
+    named = {t for t in question_terms if t not in QUESTION_TERMS and not t.isdigit()}
+    # Two-letter terms are mostly noise ("ha", "nu"), unless nothing else is asked: "Vad gör JO?"
+    terms = {t for t in named if len(t) >= 3} or {t for t in named if len(t) >= 2}
     if english:
         terms = expanded_terms - question_terms
         if not terms:
             return 0.5  # nothing to check lexically: leave it to the dense side
     if not terms:
         return 0.0
-    found = sum(_found(t, passage_terms) for t in terms)
-    extra = expanded_terms - question_terms
-    bonus = 0.5 * sum(_found(t, passage_terms) for t in extra) if not english else 0.0
-    return min(1.0, (found + bonus) / len(terms))
+    alternatives = alternatives or {}
+
+    def found(t: str) -> bool:
+        return _found(t, passage_terms) or any(
+            alt and all(_found(a, passage_terms) for a in alt) for alt in alternatives.get(t, ())
+        )
+
+    return sum(found(t) for t in terms) / len(terms)
 
 
 def novelty(

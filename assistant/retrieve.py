@@ -10,6 +10,7 @@ from typing import Any
 
 from assistant.glossary import Glossary
 from assistant.lexical import LexicalIndex
+from assistant.spelling import SpellingIndex
 from assistant.textnorm import content_terms
 from assistant.types import Passage
 from ingest.embeddings import E5Embeddings
@@ -23,10 +24,11 @@ QUERY_TOKEN_LIMIT = 120  # what of a query is embedded; e5's limit is 512 tokens
 
 @dataclass(frozen=True)
 class RetrievalResult:
-    query: str  # what was searched (standalone question + glossary expansion)
+    query: str  # what was searched (corrected question + glossary expansion)
     passages: tuple[Passage, ...]  # ranked, deduplicated, top_k
     dense_top: float  # best cosine similarity of the dense side (0 if none)
     agreement: float = 0.0  # share of the dense top 3 that the lexical side also ranks top 10
+    corrected: str = ""  # the question with typos corrected against the corpus's words
 
 
 def passage_from_stored(chunk: StoredChunk) -> Passage:
@@ -52,6 +54,7 @@ class HybridRetriever:
         self._index_of = {cid: i for i, cid in enumerate(self._order)}
         pairs = [(c.id, self.glossary.expand_document(c.embed_text)) for c in chunks]
         self._lexical = LexicalIndex(pairs)
+        self.spelling = SpellingIndex.from_texts(c.embed_text for c in chunks)
         self.corpus_terms: set[str] = set()
         for c in chunks:
             self.corpus_terms |= content_terms(c.embed_text)
@@ -80,7 +83,8 @@ class HybridRetriever:
         return [(cid, s) for cid, s in self._lexical.search(query, k) if cid in self._by_id]
 
     def retrieve(self, question: str, k: int, candidates: int = 30) -> RetrievalResult:
-        expanded = self.glossary.expand(question)
+        corrected = self.spelling.correct(question)
+        expanded = self.glossary.expand(corrected)
         dense = self.dense(expanded, candidates)
         lexical = self.lexical(expanded, candidates)
         fused = fuse(dense, lexical)
@@ -109,8 +113,9 @@ class HybridRetriever:
         dense_ids = [cid for cid, _ in dense[:3]]
         agreement = sum(cid in lexical_top for cid in dense_ids) / max(1, len(dense_ids))
         return RetrievalResult(
-            query=expanded, passages=tuple(passages), dense_top=top, agreement=agreement
-        )
+            query=expanded, passages=tuple(passages), dense_top=top, agreement=agreement,
+            corrected=corrected,
+        )  # fmt: skip
 
     def neighbours(self, passage: Passage) -> tuple[Passage | None, Passage | None]:
         i = self._index_of.get(passage.chunk_ids[0] if passage.chunk_ids else passage.chunk_id)

@@ -22,9 +22,9 @@ from assistant.followup import rewrite_followup
 from assistant.glossary import Glossary
 from assistant.injection import without_injections
 from assistant.privacy import mask_personal_data, privacy_notice
-from assistant.refusal import Features, RefusalPolicy, coverage, is_english, novelty
+from assistant.refusal import Features, RefusalPolicy, coverage, novelty
 from assistant.retrieve import HybridRetriever, merge_neighbours
-from assistant.textnorm import content_terms
+from assistant.textnorm import content_terms, is_english
 from assistant.types import Answer, Citation, Passage
 from ingest.embeddings import E5Embeddings, load_embeddings
 from ingest.errors import (
@@ -181,9 +181,14 @@ class Assistant:
         for p in passages[:COVERAGE_PASSAGES]:
             p_terms |= content_terms(f"{p.title} {p.section_path} {p.text}")
         english = is_english(question.split())
+        alternatives: dict[str, list[frozenset[str]]] = {}
+        for phrase, others in self.retriever.glossary.alternatives(question):
+            alts = [frozenset(content_terms(o)) for o in others]
+            for t in content_terms(phrase, self.retriever.vocabulary):
+                alternatives.setdefault(t, []).extend(alts)
         return Features(
             dense_top=dense_top,
-            coverage=coverage(q_terms, e_terms, p_terms, english),
+            coverage=coverage(q_terms, e_terms, p_terms, english, alternatives),
             novelty=novelty(
                 question, self.retriever.corpus_terms, self.retriever.vocabulary, english
             ),
@@ -244,8 +249,9 @@ class Assistant:
             if p.text.strip()
         )
         feats = self.features(
-            standalone, result.query, passages, result.dense_top, result.agreement
-        )
+            result.corrected or standalone, result.query, passages, result.dense_top,
+            result.agreement,
+        )  # fmt: skip
         return Decision(
             standalone=standalone,
             query=result.query,

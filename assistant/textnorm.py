@@ -257,3 +257,21 @@ def content_terms(text: str, vocabulary: Vocabulary | None = None) -> set[str]:
     """The distinct terms of the content words of `text` ("§" and one-digit numbers left
     out), for overlap measures between a question and a passage."""
     return {t for t in analyze(text, vocabulary) if t != "§" and not (t.isdigit() and len(t) < 2)}
+
+
+# Function words of English that are not also Swedish words (so not "i", "in", "be", "for",
+# which Swedish uses or which stand for "för" typed without ö).
+# fmt: off
+ENGLISH_MARKERS = frozenset([
+    "the", "what", "who", "how", "is", "are", "am", "does", "do", "did", "can", "could",
+    "which", "why", "when", "where", "should", "would", "our", "we", "you", "my", "your", "of",
+    "and", "or", "on", "to", "with", "about", "from", "a", "an", "this", "that", "there",
+    "have", "has", "get", "need",
+])
+# fmt: on
+
+
+def is_english(words: list[str]) -> bool:
+    """At least two English function words ("what's" counts as "what")."""
+    lowered = [w.casefold().split("'")[0].split("\u2019")[0] for w in words]
+    return sum(w in ENGLISH_MARKERS for w in lowered) >= 2

@@ -17,10 +17,9 @@ from assistant.refusal import (
     RefusalPolicy,
     coverage,
     fit,
-    is_english,
     novelty,
 )
-from assistant.textnorm import Vocabulary, content_terms, term
+from assistant.textnorm import Vocabulary, content_terms, is_english, term
 
 
 def separable(seed: int = 0, per_class: int = 10) -> tuple[list[Features], list[bool]]:
@@ -186,10 +185,22 @@ def test_coverage_ignores_question_words_digits_and_short_terms() -> None:
     assert coverage(q, q, {"lang", "2026"}) == 0.0
 
 
-def test_coverage_gives_half_credit_for_found_expansions() -> None:
-    q, expansion = {"ekonomisk", "bistand"}, {"forsorjningsstod"}
-    assert coverage(q, q | expansion, {"ekonomisk", "forsorjningsstod"}) == pytest.approx(0.75)
-    assert coverage(q, q | expansion, {"ekonomisk", "bistand", "forsorjningsstod"}) == 1.0
+def test_a_term_is_found_through_its_glossary_alternative() -> None:
+    q = {"forsorjningsstod", "tandvard"}
+    alternatives = {"forsorjningsstod": [frozenset({"ekonomisk", "bistand"})]}
+    passages = {"ekonomisk", "bistand", "socialbidrag"}
+    assert coverage(q, q, passages, alternatives=alternatives) == pytest.approx(0.5)
+    assert coverage(q, q, passages | {"tandvard"}, alternatives=alternatives) == 1.0
+    # Only a whole alternative counts, and none at all without the glossary.
+    assert coverage(q, q, {"ekonomisk"}, alternatives=alternatives) == 0.0
+    assert coverage(q, q, passages) == 0.0
+
+
+def test_expansions_of_other_terms_do_not_make_up_for_a_missing_one() -> None:
+    q = {"ekonomisk", "bistand", "tandvard"}
+    expanded = q | {"forsorjningsstod", "socialbidrag"}
+    passages = {"ekonomisk", "bistand", "forsorjningsstod", "socialbidrag"}
+    assert coverage(q, expanded, passages) == pytest.approx(2 / 3)
 
 
 def test_english_coverage_looks_only_for_the_swedish_expansions() -> None:
@@ -221,12 +232,6 @@ def test_coverage_of_a_three_letter_abbreviation_question() -> None:
     assert coverage(q, expanded, {"tilsyn"}) == 0.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="coverage() drops question terms shorter than 3 letters, so 'Vad gör JO?' has no "
-    "terms and scores 0.0 although the passages contain 'JO' and its glossary expansion "
-    "'Justitieombudsmannen'; with nothing to check the English path returns 0.5 instead",
-)
 def test_coverage_of_a_two_letter_abbreviation_question_is_not_zero() -> None:
     q = content_terms("Vad gör JO?")
     expanded = content_terms("Vad gör JO? Justitieombudsmannen")
@@ -281,7 +286,13 @@ def test_novelty_is_not_measured_for_english_questions() -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["What is ekonomiskt bistånd?", "How do I apply for social assistance?", "WHO IS the JO?"],
+    [
+        "What is ekonomiskt bistånd?",
+        "How do I apply for social assistance?",
+        "WHO IS the JO?",
+        "what's the difference between workplace induction and professional induction",
+        "should our work be based on research or on experience",
+    ],
 )
 def test_english_questions(question: str) -> None:
     assert is_english(question.split())
@@ -293,6 +304,7 @@ def test_english_questions(question: str) -> None:
         "Vad är ekonomiskt bistånd?",
         "Hur länge gäller ett samtycke enligt SoL?",
         "Is på vägen – får man halka?",  # one English-looking word is not enough
+        "vad gäller for barn i en familj som far illa",  # "for", "i", "in" are Swedish too
         "",
     ],
 )
