@@ -13,7 +13,7 @@ REFERENCE_SET = ROOT / "eval" / "data" / "reference.jsonl"
 
 # The CI gate: set just below what the product measures on the reference set (see README);
 # a change that worsens retrieval or refusal fails `make test`.
-GATE = {"min_hit5": 0.83, "min_mrr10": 0.70, "min_refusal": 0.65, "max_false_refusal": 0.19}
+GATE = {"min_hit5": 0.86, "min_mrr10": 0.75, "min_refusal": 0.90, "max_false_refusal": 0.13}
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -107,6 +107,21 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_bench_sessions(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.bench_sessions import run_sessions_bench, summary
+
+    def progress(step: str) -> None:
+        print(f"  {step}", file=sys.stderr)
+
+    results = run_sessions_bench(
+        settings, Path(args.out), sessions=args.sessions, duration_s=args.duration,
+        progress=progress,
+    )  # fmt: skip
+    print(summary(results))
+    print(f"Resultat: {args.out}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     ev = sub.add_parser("eval", help="utvärdera svaren mot en referensmängd")
     evsub = ev.add_subparsers(dest="eval_command", required=True, metavar="KOMMANDO")
@@ -139,3 +154,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--out", default=str(ROOT / "eval" / "bench-results.json"), help="resultatfil")
     p.add_argument("--no-scale", action="store_true", help="hoppa över skalkörningen (100 000 avsnitt)")
     p.set_defaults(func=cmd_bench)
+    benchsub = p.add_subparsers(dest="bench_command", required=False, metavar="KOMMANDO")
+    p = benchsub.add_parser(
+        "sessions", help="flera chattsessioner samtidigt i webbappen: svarstider och minne"
+    )
+    p.add_argument("--sessions", type=int, default=8, help="antal samtidiga sessioner (standard 8)")
+    p.add_argument("--duration", type=float, default=60, help="sekunder att fråga (standard 60)")
+    p.add_argument("--out", default=str(ROOT / "eval" / "bench-sessions.json"), help="resultatfil")
+    p.set_defaults(func=cmd_bench_sessions)
