@@ -104,6 +104,10 @@ def all_logs(caplog: pytest.LogCaptureFixture) -> Iterator[Recorder]:
         lg for lg in root.manager.loggerDict.values() if isinstance(lg, logging.Logger)
     ]
     saved = [(lg, lg.level, lg.disabled) for lg in loggers]
+    # An entry point run earlier in this process (the CLI, the app) may have made every record
+    # masked at birth; undo that here, or the raw capture could not see what the code logs.
+    factory = logging.getLogRecordFactory()
+    logging.setLogRecordFactory(getattr(factory, "make", factory))
     raw, masked = Recorder(), PersonalDataFilter()
     caplog.handler.addFilter(masked)
     root.handlers.insert(0, raw)
@@ -122,6 +126,7 @@ def all_logs(caplog: pytest.LogCaptureFixture) -> Iterator[Recorder]:
             lg.removeHandler(caplog.handler)
         root.removeHandler(raw)
         caplog.handler.removeFilter(masked)
+        logging.setLogRecordFactory(factory)
         for lg, level, disabled in saved:
             lg.setLevel(level)
             lg.disabled = disabled
