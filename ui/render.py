@@ -12,6 +12,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 from assistant.citations import kind_label
+from assistant.extractive import QUOTE_SEPARATOR
 from assistant.service import Assistant
 from assistant.types import Answer, Passage
 from ingest.errors import KunskapsguideError
@@ -79,7 +80,8 @@ def _quote_spans(text: str, quote: str) -> list[tuple[int, int]]:
     """Where the quote is in `text`: as a whole, or sentence by sentence (an answer may quote
     sentences that a list separates in the source). Whitespace may differ."""
     spans: list[tuple[int, int]] = []
-    for part in [quote, *split_sentences(quote)]:
+    pieces = quote.split(QUOTE_SEPARATOR)  # sentences of one passage quoted apart
+    for part in [quote, *(s for piece in pieces for s in split_sentences(piece))]:
         words = part.split()
         if not words:
             continue

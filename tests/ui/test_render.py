@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from assistant.extractive import QUOTE_SEPARATOR
 from ui.render import answer_markdown, highlighted_html, plain
 
 PASSAGE = (
@@ -27,6 +28,17 @@ def test_a_quote_of_separate_sentences_is_marked_sentence_by_sentence() -> None:
         "Inom socialtjänsten gäller sekretess.",
         "Det betyder att  huvudregeln är att sekretess gäller.",  # whitespace as in the source
     ]
+
+
+def test_sentences_quoted_apart_are_all_marked() -> None:
+    """compose() joins sentences of one passage with QUOTE_SEPARATOR; each is marked."""
+    quote = QUOTE_SEPARATOR.join(
+        [
+            "Inom socialtjänsten gäller sekretess.",
+            "Det betyder att huvudregeln är att sekretess gäller.",
+        ]
+    )
+    assert len(marked(highlighted_html(PASSAGE, quote))) == 2
 
 
 def test_a_contiguous_quote_is_marked_once_across_line_breaks() -> None:
