@@ -14,19 +14,16 @@ import json
 import logging
 import os
 import platform
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ingest.errors import ConfigError, EmptyIndexError, KunskapsguideError
-from ingest.settings import ROOT, Settings
+from ingest.settings import Settings
+from ui.serve import streamlit_app
 
 log = logging.getLogger(__name__)
 
@@ -130,51 +127,6 @@ class Tally:
 
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
-
-
-@contextmanager
-def streamlit_app(settings: Settings, log: Path) -> Iterator[tuple[str, int]]:
-    """The real app on a free loopback port, with the given settings; yields (url, pid)."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")} | {
-        "KG_DATA_DIR": str(settings.data_dir),
-        "KG_MODELS_DIR": str(settings.model_cache_dir),
-        "KG_CORPUS_DIR": str(settings.corpus_dir),
-        "KG_MODE": settings.mode,
-        "PYTHONPATH": str(ROOT),
-    }
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", "ui/app.py",
-        "--server.address", "127.0.0.1", "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                tail = log.read_text(errors="replace").splitlines()[-20:]
-                raise KunskapsguideError("Streamlit startade inte:\n" + "\n".join(tail))
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            except OSError:
-                time.sleep(0.5)
-        yield url, proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 async def open_chat(browser: Any, url: str, timeout_ms: float) -> tuple[Any, Any]:

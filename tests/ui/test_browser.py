@@ -3,12 +3,6 @@ Debian's chromium (never a downloaded browser). Screenshots go to test-output/sc
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +10,7 @@ import pytest
 
 from ingest.settings import ROOT, Settings
 from tests.ui.conftest import PASSWORD, app_env, indexed_copy
+from ui.serve import streamlit_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,26 +29,6 @@ if not CHROMIUM.exists():  # a failure, not a skip: the browser tests must not p
 import playwright.sync_api as playwright  # noqa: E402
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited: {log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"streamlit did not start: {log.read_text(errors='replace')}")
-
-
 @pytest.fixture(scope="module")
 def app(
     tmp_path_factory: pytest.TempPathFactory,
@@ -64,29 +39,11 @@ def app(
 ) -> Iterator[tuple[str, Settings]]:
     tmp = tmp_path_factory.mktemp("browser")
     settings = indexed_copy(tmp, seed_settings, embedder)
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
-    env |= app_env(settings, password_hash) | {"PYTHONPATH": str(ROOT)}
-    log = tmp / "streamlit.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", "ui/app.py",
-                "--server.address", "127.0.0.1", "--server.port", str(port),
-                "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            ],  # fmt: skip
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc, log)
+    with streamlit_app(settings, tmp / "streamlit.log", app_env(settings, password_hash)) as (
+        url,
+        _,
+    ):
         yield url, settings
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")

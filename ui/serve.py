@@ -1,0 +1,74 @@
+"""The web app as a child process on loopback, for the browser tests and the session benchmark."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from ingest.errors import KunskapsguideError
+from ingest.settings import ROOT, Settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def app_env(settings: Settings, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without its KG_ settings, plus those of `settings`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
+    return env | {
+        "KG_DATA_DIR": str(settings.data_dir),
+        "KG_MODELS_DIR": str(settings.model_cache_dir),
+        "KG_CORPUS_DIR": str(settings.corpus_dir),
+        "KG_MODE": settings.mode,
+        "PYTHONPATH": str(ROOT),
+        **(extra or {}),
+    }
+
+
+@contextmanager
+def streamlit_app(
+    settings: Settings, log: Path, extra_env: Mapping[str, str] | None = None, seconds: float = 60
+) -> Iterator[tuple[str, int]]:
+    """`streamlit run ui/app.py` on a free loopback port, once it answers its health check;
+    yields (url, pid) and stops the app afterwards. Its output goes to `log`."""
+    port = free_port()
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", "ui/app.py",
+        "--server.address", "127.0.0.1", "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=app_env(settings, extra_env), stdout=out, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + seconds
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                tail = log.read_text(errors="replace").splitlines()[-20:]
+                raise KunskapsguideError("Streamlit startade inte:\n" + "\n".join(tail))
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                time.sleep(0.5)
+        yield url, proc.pid
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
