@@ -77,6 +77,8 @@ DEFAULT_POLICY = RefusalPolicy(bias=-14.0, w_dense=14.0, w_coverage=6.0, fitted_
 QUESTION_TERMS = frozenset(
     ["lang", "mang", "mycket", "oft", "gang", "tid", "snabt", "stor", "liten", "ny", "nya", "ar", "dag", "dagar", "manad"]
 )
+
+
 def _found(term: str, passage_terms: set[str]) -> bool:
     """Exact, or tolerant of a typo at the end of a stem: 'samtyk' finds 'samtyck'."""
     if term in passage_terms:

@@ -128,14 +128,10 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     import subprocess
-    from pathlib import Path
 
-    app = Path(__file__).with_name("app.py")
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(app),
-        "--server.address", args.address, "--server.port", str(args.port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
+    from ui.serve import streamlit_command
+
+    cmd = streamlit_command(args.address, args.port)
     print(f"Öppna http://{args.address}:{args.port} i webbläsaren. Avsluta med Ctrl-C.")
     try:
         return subprocess.call(cmd)

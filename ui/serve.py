@@ -1,4 +1,5 @@
-"""The web app as a child process on loopback, for the browser tests and the session benchmark."""
+"""The web app as a child process: the command `kunskapsguide ui` runs, and the same app on a
+free loopback port for the browser tests and the session benchmark."""
 
 from __future__ import annotations
 
@@ -22,7 +23,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def app_env(settings: Settings, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+APP = Path(__file__).with_name("app.py")
+
+
+def streamlit_command(address: str, port: int) -> list[str]:
+    """`streamlit run ui/app.py` bound to `address`, headless, usage statistics off."""
+    return [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.address", address, "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+
+
+def _child_env(settings: Settings, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """This process's environment without its KG_ settings, plus those of `settings`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
     return env | {
@@ -42,15 +55,11 @@ def streamlit_app(
     """`streamlit run ui/app.py` on a free loopback port, once it answers its health check;
     yields (url, pid) and stops the app afterwards. Its output goes to `log`."""
     port = free_port()
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", "ui/app.py",
-        "--server.address", "127.0.0.1", "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=app_env(settings, extra_env), stdout=out, stderr=subprocess.STDOUT
-        )
+            streamlit_command("127.0.0.1", port), cwd=ROOT, env=_child_env(settings, extra_env),
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + seconds

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ingest.settings import ROOT, Settings
-from tests.ui.conftest import PASSWORD, app_env, indexed_copy
+from tests.ui.conftest import PASSWORD, indexed_copy
 from ui.serve import streamlit_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -39,10 +39,8 @@ def app(
 ) -> Iterator[tuple[str, Settings]]:
     tmp = tmp_path_factory.mktemp("browser")
     settings = indexed_copy(tmp, seed_settings, embedder)
-    with streamlit_app(settings, tmp / "streamlit.log", app_env(settings, password_hash)) as (
-        url,
-        _,
-    ):
+    password = {"KG_ADMIN_PASSWORD_HASH": password_hash}
+    with streamlit_app(settings, tmp / "streamlit.log", password) as (url, _pid):
         yield url, settings
 
 
