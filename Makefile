@@ -38,8 +38,11 @@ ingest: install
 ask: install
 	$(BIN)/kunskapsguide ask "vad gäller vid sekretess?"
 
+# Debian's chromium for the browser tests, and strace for the test that audits the app's
+# sockets below Python (a connect from native code).
 browser-deps:
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@test -x /usr/bin/strace || (apt-get update -qq && apt-get install -y -qq strace >/dev/null)
 
 lint: install
 	$(BIN)/ruff check ingest assistant ui eval tests
