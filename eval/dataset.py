@@ -1,14 +1,17 @@
 """The reference question set: one JSON object per line, validated on load.
 
 Each item names its gold sources (paths relative to corpus/) and gold quotes copied
-verbatim from them; unanswerable items have neither. Errors name the file and line in
-Swedish, since people edit this file by hand.
+verbatim from them; unanswerable items have neither. A `followup` item carries the earlier
+user questions of its conversation in `history` (oldest first). Every item belongs to the
+`dev` split (for tuning) or the `test` split (frozen; see eval/data/README.md). Errors name
+the file and line in Swedish, since people edit this file by hand.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Literal, get_args
 
@@ -25,9 +28,19 @@ Category = Literal[
     "multi_part",
     "english",
     "numeric",
+    "colloquial",
+    "deep_section",
+    "cross_document",
+    "followup",
     "unanswerable",
+    "near_miss",
 ]
 CATEGORIES: tuple[str, ...] = get_args(Category)
+# Categories whose questions the corpus does not answer: a near miss shares words with a
+# passage, but the thing asked for (a deadline, a number, a procedure) is not there.
+UNANSWERABLE: frozenset[str] = frozenset({"unanswerable", "near_miss"})
+Split = Literal["dev", "test"]
+SPLITS: tuple[str, ...] = get_args(Split)
 
 
 class EvalItem(BaseModel):
@@ -41,10 +54,12 @@ class EvalItem(BaseModel):
     gold_sources: list[str]
     gold_quotes: list[str]
     category: Category
+    split: Split | None = None  # None only in datasets that evaluators write themselves
+    history: list[str] = Field(default_factory=list)
 
     @property
     def answerable(self) -> bool:
-        return self.category != "unanswerable"
+        return self.category not in UNANSWERABLE
 
     @field_validator("gold_sources")
     @classmethod
@@ -65,17 +80,29 @@ class EvalItem(BaseModel):
             raise ValueError("ett citat i gold_quotes är tomt")
         return quotes
 
+    @field_validator("history")
+    @classmethod
+    def _non_empty_history(cls, history: list[str]) -> list[str]:
+        if any(not question.strip() for question in history):
+            raise ValueError("en tidigare fråga i history är tom")
+        return history
+
     @model_validator(mode="after")
     def _gold_matches_category(self) -> EvalItem:
         has_gold = bool(self.gold_sources) or bool(self.gold_quotes)
-        if self.category == "unanswerable" and has_gold:
+        if not self.answerable and has_gold:
             raise ValueError(
-                "en obesvarbar fråga (category 'unanswerable') ska ha tomma gold_sources och gold_quotes"
+                f"en obesvarbar fråga (category {self.category!r}) ska ha tomma gold_sources "
+                "och gold_quotes"
             )
-        if self.category != "unanswerable" and not (self.gold_sources and self.gold_quotes):
+        if self.answerable and not (self.gold_sources and self.gold_quotes):
             raise ValueError(
                 f"en besvarbar fråga (category {self.category!r}) behöver minst en källa i "
                 "gold_sources och minst ett citat i gold_quotes"
+            )
+        if self.category == "followup" and not self.history:
+            raise ValueError(
+                "en följdfråga (category 'followup') behöver de tidigare frågorna i history"
             )
         return self
 
@@ -119,6 +146,33 @@ def load_dataset(path: str | Path) -> list[EvalItem]:
     return items
 
 
+def select_split(items: Sequence[EvalItem], split: str) -> list[EvalItem]:
+    """The items of one split ("dev" or "test"), or all of them ("all")."""
+    if split == "all":
+        return list(items)
+    if split not in SPLITS:
+        raise ConfigError(f"Okänd del {split!r}: välj dev, test eller all.")
+    chosen = [item for item in items if item.split == split]
+    if not chosen:
+        raise ConfigError(
+            f"Frågefilen har inga frågor i delen {split!r}. Ange split i varje post, "
+            "eller kör med --split all."
+        )
+    return chosen
+
+
+def assign_split(item: EvalItem, existing: Sequence[EvalItem]) -> Split:
+    """The split for a new item: the smaller of the two in its category so far (stratified),
+    and on a tie the one its id hashes to. Items already split never move, so the test
+    split stays frozen as the set grows."""
+    same = [other.split for other in existing if other.category == item.category]
+    dev, test = same.count("dev"), same.count("test")
+    if dev != test:
+        return "dev" if dev < test else "test"
+    digest = hashlib.sha256(item.id.encode("utf-8")).digest()
+    return "dev" if digest[0] % 2 == 0 else "test"
+
+
 def _describe(error: ValidationError) -> str:
     """The first validation problem in Swedish, naming the field."""
     first = error.errors()[0]
@@ -129,7 +183,8 @@ def _describe(error: ValidationError) -> str:
     if kind == "extra_forbidden":
         return f"okänt fält {field!r}."
     if kind == "literal_error":
-        return f"fältet {field!r} måste vara ett av: {', '.join(CATEGORIES)}."
+        allowed = SPLITS if field == "split" else CATEGORIES
+        return f"fältet {field!r} måste vara ett av: {', '.join(allowed)}."
     if kind == "string_too_short":
         return f"fältet {field!r} får inte vara tomt."
     if kind in {"string_type", "list_type"}:

@@ -50,6 +50,9 @@ class ItemRecord:
     f1: float | None
     rouge_l: float | None
     latency_ms: float
+    # Answer level; None for a refusal and for an unanswerable item (no gold to compare with).
+    answer_recall: float | None = None
+    answer_precision: float | None = None
 
 
 # --- relevance ----------------------------------------------------------------------------
@@ -156,6 +159,49 @@ def faithfulness(
     return sum(verdicts) / len(verdicts) if verdicts else None
 
 
+# --- answer level ---------------------------------------------------------------------------
+
+ON_TARGET_SHARE = 0.5  # share of a sentence's content words that must be in the gold material
+_SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+(?=[\"'(\[«»”]?[A-ZÅÄÖÉ0-9])|\s+…\s+|\n+")
+
+
+def answer_sentences(answer: str) -> list[str]:
+    """The sentences of an answer, without citation markers; " … " (which joins sentences
+    quoted from one passage) and line breaks separate sentences too."""
+    text = _CITATION_MARKER.sub(" ", answer)
+    parts = (part.strip(" \t-•*…") for part in _SENTENCE_END.split(text))
+    return [part for part in parts if content_tokens(part)]
+
+
+def answer_recall(answer: str, gold_quotes: Sequence[str]) -> float | None:
+    """Share of the gold quotes found in the answer text (robust quote matching)."""
+    if not gold_quotes:
+        return None
+    text = _CITATION_MARKER.sub(" ", answer)
+    return sum(quote_in_text(quote, text) for quote in gold_quotes) / len(gold_quotes)
+
+
+def on_target(sentence: str, gold_terms: set[str], share: float = ON_TARGET_SHARE) -> bool:
+    """A sentence is on target when at least `share` of its content words (stemmed, without
+    stop words) occur in the gold quotes or the reference answer."""
+    tokens = content_tokens(sentence)
+    return bool(tokens) and sum(t in gold_terms for t in tokens) / len(tokens) >= share
+
+
+def answer_precision(answer: str, gold_quotes: Sequence[str], reference: str) -> float | None:
+    """Share of the answer's sentences that are on target; None when it has no sentence."""
+    sentences = answer_sentences(answer)
+    if not sentences:
+        return None
+    gold_terms = set(content_tokens(" ".join([*gold_quotes, reference])))
+    return sum(on_target(s, gold_terms) for s in sentences) / len(sentences)
+
+
+def off_target_rate(precisions: Iterable[float | None]) -> float | None:
+    """Share of answers in which fewer than half of the sentences are on target."""
+    return _mean(float(p < 0.5) for p in precisions if p is not None)
+
+
 # --- answer overlap -------------------------------------------------------------------------
 
 
@@ -259,6 +305,11 @@ def _summarize_group(records: Sequence[ItemRecord]) -> dict[str, Any]:
         "faithfulness": _mean(r.faithfulness for r in records if r.faithfulness is not None),
         "f1": _mean(r.f1 for r in answerable if r.f1 is not None),
         "rouge_l": _mean(r.rouge_l for r in answerable if r.rouge_l is not None),
+        "answer_recall": _mean(r.answer_recall for r in records if r.answer_recall is not None),
+        "answer_precision": _mean(
+            r.answer_precision for r in records if r.answer_precision is not None
+        ),
+        "off_target_rate": off_target_rate(r.answer_precision for r in records),
         "latency_ms_p50": percentile(latencies, 50),
         "latency_ms_p95": percentile(latencies, 95),
     }

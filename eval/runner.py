@@ -15,13 +15,16 @@ from typing import Any, Protocol
 from assistant.citations import passage_to_dict
 from assistant.privacy import mask_personal_data
 from assistant.types import Answer, Passage
-from eval.dataset import EvalItem, load_dataset
+from eval.dataset import EvalItem, load_dataset, select_split
 from eval.metrics import (
     ItemRecord,
+    answer_precision,
+    answer_recall,
     citation_support,
     faithfulness,
     first_relevant_rank,
     ndcg_at_k,
+    quotes_found,
     recall_of_quotes_at_k,
     rouge_l,
     summarize,
@@ -37,9 +40,9 @@ _MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 
 class System(Protocol):
-    mode: str
+    """What the runner needs of a configuration: answer a question in its conversation."""
 
-    def ask(self, question: str) -> Answer: ...
+    def ask(self, question: str, history: Sequence[str] | None = None) -> Answer: ...
 
 
 def cited_sentences(answer: Answer) -> list[tuple[str, list[str]]]:
@@ -59,7 +62,7 @@ def strip_markers(text: str) -> str:
 
 def measure(item: EvalItem, answer: Answer, ranked: Sequence[Passage], latency_ms: float) -> ItemRecord:
     texts = [p.text for p in ranked]
-    answerable = item.category != "unanswerable"
+    answerable = item.answerable
     cited = [c.passage.text for c in answer.citations]
     pairs = cited_sentences(answer)
     return ItemRecord(
@@ -77,44 +80,90 @@ def measure(item: EvalItem, answer: Answer, ranked: Sequence[Passage], latency_m
         f1=token_f1(strip_markers(answer.answer), item.reference_answer) if answerable else None,
         rouge_l=rouge_l(strip_markers(answer.answer), item.reference_answer) if answerable else None,
         latency_ms=latency_ms,
+        answer_recall=(
+            answer_recall(answer.answer, item.gold_quotes)
+            if answerable and not answer.refused
+            else None
+        ),
+        answer_precision=(
+            answer_precision(answer.answer, item.gold_quotes, item.reference_answer)
+            if answerable and not answer.refused
+            else None
+        ),
     )
+
+
+def failure(record: ItemRecord) -> str | None:
+    """The key in `eval.report.FAILURES` that explains why the item failed; None when it passed."""
+    if not record.answerable:
+        return None if record.refused else "answered_unanswerable"
+    if record.rank_of_first_gold is None:
+        return "not_retrieved"
+    if record.rank_of_first_gold > 5:
+        return "retrieved_below_5"
+    if record.refused:
+        return "wrongly_refused"
+    if record.answer_precision is not None and record.answer_precision < 0.5:
+        return "off_target"
+    return None
 
 
 def evaluate(
     name: str,
-    ask: Callable[[str], Answer],
+    system: System,
     rank: Callable[[str], Sequence[Passage]],
     items: Sequence[EvalItem],
     out_dir: Path,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> list[ItemRecord]:
+    """Ask every item (with its conversation, as the chat passes it) and measure; the
+    retrieval metrics rank the standalone question the system actually searched."""
     records = []
     with (out_dir / f"results-{name}.jsonl").open("w", encoding="utf-8") as fh:
         for i, item in enumerate(items):
             if progress:
                 progress(name, i, len(items))
             started = time.perf_counter()
-            answer = ask(item.question)
+            answer = system.ask(item.question, history=list(item.history))
             latency = (time.perf_counter() - started) * 1000
-            ranked = rank(item.question)
+            ranked = rank(answer.standalone_question or item.question)
             record = measure(item, answer, ranked, latency)
             records.append(record)
-            row: dict[str, Any] = {
-                "config": name,
-                "id": item.id,
-                "category": item.category,
-                "question": mask_personal_data(item.question).text,
-                "answer": mask_personal_data(answer.answer).text,
-                "refused": answer.refused,
-                "citations": [passage_to_dict(c.passage, c.n, c.quote) for c in answer.citations],
-                "retrieved": [passage_to_dict(p) for p in ranked],
-                "gold_sources": item.gold_sources,
-                "timings_ms": {k: round(v, 1) for k, v in answer.timings_ms.items()}
-                | {"total_measured": round(latency, 1)},
-                "metrics": asdict(record),
-            }
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            fh.write(json.dumps(result_row(name, item, answer, ranked, record), ensure_ascii=False))
+            fh.write("\n")
     return records
+
+
+def result_row(
+    name: str, item: EvalItem, answer: Answer, ranked: Sequence[Passage], record: ItemRecord
+) -> dict[str, Any]:
+    """One line of results.jsonl: what was asked and answered, masked, with its metrics."""
+    def masked(text: str) -> str:
+        return mask_personal_data(text).text
+
+    return {
+        "config": name,
+        "id": item.id,
+        "category": item.category,
+        "split": item.split,
+        "question": masked(item.question),
+        "history": [masked(h) for h in item.history],
+        "standalone_question": masked(answer.standalone_question or item.question),
+        "answer": masked(answer.answer),
+        "refused": answer.refused,
+        "failure": failure(record),
+        "citations": [passage_to_dict(c.passage, c.n, c.quote) for c in answer.citations],
+        "retrieved": [
+            passage_to_dict(p) | {"gold": bool(quotes_found(p.text, item.gold_quotes))}
+            for p in ranked
+        ],
+        "gold_sources": item.gold_sources,
+        "gold_quotes": item.gold_quotes,
+        "reference_answer": item.reference_answer,
+        "timings_ms": {k: round(v, 1) for k, v in answer.timings_ms.items()}
+        | {"total_measured": round(record.latency_ms, 1)},
+        "metrics": asdict(record),
+    }
 
 
 def run_evaluation(
@@ -125,11 +174,13 @@ def run_evaluation(
     baseline: bool = True,
     assistant: Any | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    split: str = "all",
 ) -> dict[str, Any]:
-    """Evaluate the product (and the baseline) on a dataset; returns the summary."""
+    """Evaluate the product and, unless `baseline` is False, both naive baselines on the
+    items of `split` (dev, test or all); returns the summary."""
     from assistant.service import build_assistant
 
-    items = load_dataset(dataset)
+    items = select_split(load_dataset(dataset), split)
     out_dir.mkdir(parents=True, exist_ok=True)
     if assistant is None:
         assistant = build_assistant(settings.model_copy(update={"mode": mode}))
@@ -137,7 +188,7 @@ def run_evaluation(
     configs: dict[str, Any] = {}
     records = evaluate(
         "product",
-        assistant.ask,
+        assistant,
         lambda q: assistant.search(q, k=RETRIEVAL_K).passages,
         items,
         out_dir,
@@ -145,17 +196,24 @@ def run_evaluation(
     )
     configs["product"] = summarize(records)
     if baseline:
-        from eval.baseline import NaiveBaseline
+        from eval.baseline import NaiveHybrid, NaiveLangchain
 
-        naive = NaiveBaseline(settings.corpus_dir, settings.manifest_path)
-        naive_records = evaluate("baseline", naive.ask, naive.retrieve, items, out_dir, progress)
-        configs["baseline"] = summarize(naive_records)
+        corpus, manifest = settings.corpus_dir, settings.manifest_path
+        hybrid = NaiveHybrid(corpus, manifest, assistant.retriever.embedder)
+        configs["naive_hybrid"] = summarize(
+            evaluate("naive_hybrid", hybrid, hybrid.retrieve, items, out_dir, progress)
+        )
+        chain = NaiveLangchain(corpus, manifest)
+        configs["naive_langchain"] = summarize(
+            evaluate("naive_langchain", chain, chain.retrieve, items, out_dir, progress)
+        )
     # results.jsonl: all configurations, one line per item and configuration.
     with (out_dir / "results.jsonl").open("w", encoding="utf-8") as fh:
         for name in configs:
             fh.write((out_dir / f"results-{name}.jsonl").read_text(encoding="utf-8"))
     summary = {
         "dataset": str(dataset),
+        "split": split,
         "items": len(items),
         "mode": mode,
         "created": time.strftime("%Y-%m-%d %H:%M"),

@@ -64,23 +64,38 @@ def write_report(out: Path) -> None:
         "created": "2026-01-01 12:00",
         "configs": {
             "product": {"overall": group, "per_category": {"factual": group, "typo": group}},
-            "baseline": {"overall": {**group, "hit@5": 0.5}, "per_category": {"factual": group}},
+            "naive_hybrid": {"overall": {**group, "hit@5": 0.5}, "per_category": {"factual": group}},
+            "naive_langchain": {"overall": {**group, "hit@5": 0.25}, "per_category": {}},
         },
     }  # fmt: skip
     rows = [
         {
             "config": "product", "id": "t2", "category": "unanswerable",
             "question": "Hur mycket är riksnormen för 2026?", "answer": "Riksnormen är … [1]",
-            "refused": False, "gold_sources": [],
+            "refused": False, "gold_sources": [], "failure": "answered_unanswerable",
             "retrieved": [{"title": "Uppdrag och ansvar", "section": "Rätten till ekonomiskt "
                            "bistånd", "source": "kunskapsguiden/uppdrag-och-ansvar.txt"}],
             "metrics": {"answerable": False, "rank_of_first_gold": None},
         },
         {
+            "config": "product", "id": "t3", "category": "followup",
+            "history": ["Vad är en delegationsordning?"], "question": "vem beslutar om den?",
+            "standalone_question": "delegationsordning: vem beslutar om den?",
+            "answer": "Handläggaren dokumenterar. [1]", "refused": False,
+            "failure": "retrieved_below_5",
+            "gold_sources": ["kunskapsguiden/uppdrag-och-ansvar.txt"],
+            "gold_quotes": ["Nämnden beslutar om delegationsordningen."],
+            "retrieved": [{"title": "Om yrkesintroduktion", "source": "kunskapsguiden/om.txt"}] * 5
+            + [{"title": "Uppdrag och ansvar", "source": "kunskapsguiden/uppdrag-och-ansvar.txt",
+                "gold": True}],
+            "metrics": {"answerable": True, "rank_of_first_gold": 6},
+        },
+        {
             "config": "product", "id": "t1", "category": "factual",
             "question": "Vad gäller vid sekretess?", "answer": "Sekretess gäller [1]",
             "refused": False, "gold_sources": ["kunskapsguiden/uppdrag-och-ansvar.txt"],
-            "retrieved": [], "metrics": {"answerable": True, "rank_of_first_gold": 1},
+            "retrieved": [], "failure": None,
+            "metrics": {"answerable": True, "rank_of_first_gold": 1},
         },
     ]  # fmt: skip
     out.mkdir(parents=True)
@@ -102,10 +117,20 @@ def test_the_latest_report_shows_metrics_chart_and_failures(data_dir: Path) -> N
     assert metrics["Rätt källa bland de 5 första"] == "100%"
     assert metrics["MRR@10"] == "0.75"
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    assert "+50 %-enheter" in str(at.metric[0].delta)  # against naive_hybrid
+    assert any("Naiv hybrid (e5 + BM25)" in c.value for c in at.caption)
     failures = [e.label for e in at.expander if "riksnormen" in e.label]
     assert len(failures) == 1  # the answered unanswerable question, not the good one
-    assert any("Frågor som inte klarades (1 av 2)" in h.value for h in at.subheader)
+    assert "besvarade en fråga som källorna inte täcker" in failures[0]
+    assert any("Frågor som inte klarades (2 av 3)" in h.value for h in at.subheader)
     assert any("Rätten till ekonomiskt bistånd" in m.value for m in at.markdown)
+    followup = next(e for e in at.expander if "vem beslutar om den" in e.label)
+    assert "först efter plats 5" in followup.label
+    texts = [m.value for m in followup.markdown]
+    assert any("Tidigare fråga" in t and "delegationsordning" in t for t in texts)
+    assert any("Tolkad som" in t for t in texts)
+    assert any("Nämnden beslutar om delegationsordningen." in t for t in texts)
+    assert sum("guld" in t for t in texts if "Uppdrag och ansvar" in t) == 1
 
 
 @pytest.mark.slow

@@ -7,8 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from eval.dataset import CATEGORIES, EvalItem, load_dataset, verify_gold_quotes
+from eval.dataset import (
+    CATEGORIES,
+    EvalItem,
+    assign_split,
+    load_dataset,
+    select_split,
+    verify_gold_quotes,
+)
 from ingest.errors import ConfigError, KunskapsguideError
 
 SOURCE = "rapporter/rapport.txt"
@@ -48,7 +57,7 @@ def test_load_valid_file_skips_blank_lines(tmp_path: Path) -> None:
     assert items[0].gold_sources == [SOURCE]
 
 
-def test_categories_are_the_eight_kinds() -> None:
+def test_categories() -> None:
     assert set(CATEGORIES) == {
         "factual",
         "paraphrase",
@@ -57,8 +66,25 @@ def test_categories_are_the_eight_kinds() -> None:
         "multi_part",
         "english",
         "numeric",
+        "colloquial",
+        "deep_section",
+        "cross_document",
+        "followup",
         "unanswerable",
+        "near_miss",
     }
+
+
+def test_followup_carries_its_history_and_split(tmp_path: Path) -> None:
+    followup = _item(
+        id="f1", category="followup", question="och vem ansvarar för det?",
+        history=["vad är en introduktion?"], split="test",
+    )  # fmt: skip
+    near = _item(id="n1", category="near_miss", gold_sources=[], gold_quotes=[], split="dev")
+    items = load_dataset(_write(tmp_path, _item(), followup, near))
+    assert items[0].history == [] and items[0].split is None
+    assert items[1].history == ["vad är en introduktion?"] and items[1].split == "test"
+    assert items[1].answerable and not items[2].answerable
 
 
 @pytest.mark.parametrize(
@@ -77,6 +103,11 @@ def test_categories_are_the_eight_kinds() -> None:
         (_item(category="unanswerable"), "obesvarbar"),
         (_item(gold_quotes=[]), "besvarbar fråga"),
         (_item(gold_sources=[]), "besvarbar fråga"),
+        (_item(split="train"), "'split' måste vara ett av: dev, test"),
+        (_item(category="followup"), "behöver de tidigare frågorna i history"),
+        (_item(category="followup", history=["", "hej"]), "tidigare fråga i history är tom"),
+        (_item(history="vad är sekretess?"), "'history' måste vara en lista"),
+        (_item(category="near_miss"), "obesvarbar"),
     ],
 )
 def test_bad_line_names_the_line(tmp_path: Path, row: dict[str, Any] | str, message: str) -> None:
@@ -172,3 +203,29 @@ def test_verify_gold_quotes_reports_each_problem(corpus: Path) -> None:
     assert problems[2].startswith("halvt: citatet")  # a partial match is not enough for gold data
     assert problems[4].startswith("saknad-fil: källan 'rapporter/saknas.txt' finns inte")
     assert problems[5] == "oanvänd: källan 'annan.txt' innehåller inget av frågans citat."
+
+
+def test_select_split(tmp_path: Path) -> None:
+    rows = [_item(id="d", split="dev"), _item(id="t", split="test"), _item(id="n")]
+    items = load_dataset(_write(tmp_path, *rows))
+    assert [i.id for i in select_split(items, "dev")] == ["d"]
+    assert [i.id for i in select_split(items, "test")] == ["t"]
+    assert [i.id for i in select_split(items, "all")] == ["d", "t", "n"]
+    with pytest.raises(ConfigError, match="Okänd del"):
+        select_split(items, "train")
+    with pytest.raises(ConfigError, match="inga frågor i delen 'test'"):
+        select_split(items[:1], "test")
+
+
+@given(st.lists(st.sampled_from(["factual", "english", "near_miss"]), min_size=1, max_size=60))
+def test_assign_split_is_stratified_and_never_moves_an_item(categories: list[str]) -> None:
+    done: list[EvalItem] = []
+    for n, category in enumerate(categories):
+        gold = {"gold_sources": [], "gold_quotes": []} if category == "near_miss" else {}
+        item = EvalItem.model_validate(_item(id=f"q{n}", category=category, **gold))
+        split = assign_split(item, done)
+        assert assign_split(item, done) == split  # deterministic
+        done.append(item.model_copy(update={"split": split}))
+    for category in set(categories):
+        splits = [i.split for i in done if i.category == category]
+        assert abs(splits.count("dev") - splits.count("test")) <= 1

@@ -10,6 +10,9 @@ import pytest
 from eval.metrics import (
     FAITHFUL_THRESHOLD,
     ItemRecord,
+    answer_precision,
+    answer_recall,
+    answer_sentences,
     citation_support,
     content_tokens,
     dcg,
@@ -20,6 +23,8 @@ from eval.metrics import (
     lcs_length,
     mrr_at_k,
     ndcg_at_k,
+    off_target_rate,
+    on_target,
     percentile,
     recall_of_quotes_at_k,
     refusal_rate,
@@ -269,3 +274,57 @@ def test_summarize() -> None:
     assert unanswerable["false_refusal_rate"] is None
     assert unanswerable["refusal_rate"] == 1.0
     assert summary["per_category"]["factual"]["refusal_rate"] is None
+
+
+# --- answer level ---------------------------------------------------------------------------
+
+GOLD = ["Socialnämnden ansvarar för att den enskilde får det stöd och den hjälp som behövs."]
+REFERENCE = "Socialnämnden har ansvaret för att den enskilde får stöd och hjälp."
+
+
+def test_answer_sentences_split_on_ellipsis_and_drop_markers() -> None:
+    answer = "Nämnden ansvarar för stödet [1] … Hjälpen ska vara skälig. [2]\nDet gäller alla."
+    assert answer_sentences(answer) == [
+        "Nämnden ansvarar för stödet",
+        "Hjälpen ska vara skälig.",
+        "Det gäller alla.",
+    ]
+
+
+def test_a_perfect_answer_scores_one() -> None:
+    answer = f"{GOLD[0]} [1]"
+    assert answer_recall(answer, GOLD) == 1.0
+    assert answer_precision(answer, GOLD, REFERENCE) == 1.0
+
+
+def test_an_off_target_answer_scores_low() -> None:
+    answer = (
+        "Mer information om arbetet finns på webbplatsen (PDF). [1] "
+        "Kartläggningen har skett genom sökningar i databaser. [2] "
+        "Socialnämnden ansvarar för att den enskilde får stöd. [1]"
+    )
+    assert answer_recall(answer, GOLD) == 0.0
+    assert answer_precision(answer, GOLD, REFERENCE) == pytest.approx(1 / 3)
+    assert off_target_rate([answer_precision(answer, GOLD, REFERENCE)]) == 1.0
+
+
+def test_off_target_rate_counts_answers_under_half() -> None:
+    assert off_target_rate([1.0, 0.5, 0.49, None]) == pytest.approx(1 / 3)
+    assert off_target_rate([None]) is None
+
+
+def test_on_target_needs_half_of_the_content_words() -> None:
+    gold = set(content_tokens("nämnden beslutar om bistånd"))
+    assert on_target("Nämnden beslutar.", gold)
+    assert on_target("Nämnden beslutar om handläggning, delegation och tillsyn.", gold) is False
+    assert on_target("Nämnden beslutar om handläggning och delegation.", gold)  # 2 of 4
+    assert on_target("och i att", gold) is False  # no content words
+
+
+def test_refusal_is_not_counted_as_an_answer() -> None:
+    refused = _record(refused=True, answer_recall=None, answer_precision=None)
+    answered = _record(id="b", answer_recall=1.0, answer_precision=1.0)
+    overall = summarize([refused, answered])["overall"]
+    assert overall["answer_recall"] == 1.0
+    assert overall["answer_precision"] == 1.0
+    assert overall["off_target_rate"] == 0.0
