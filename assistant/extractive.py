@@ -10,18 +10,38 @@ brackets hidden until `renumber`, so a footnote ("SoL [2].") is not taken for a 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.citations import hide_brackets
 from assistant.textnorm import content_terms
 from assistant.types import Citation, Passage
-from ingest.sentences import split_sentences
+from ingest.material import answer_units
 
 MAX_SENTENCES = 3
 MAX_WORDS = 90
 MAX_PASSAGES = 4  # only the best passages are quoted from
-_NUMBERED = re.compile(r"^\d{1,2}[.)]\s")
+# Composing by meaning (tuned on the dev split of the reference set): a sentence scores its
+# cosine similarity to the question, plus LEXICAL_WEIGHT × the share of the question's terms
+# it holds, minus RANK_PENALTY per passage rank; sentences within MARGIN of the best are kept.
+LEXICAL_WEIGHT = 0.05
+RANK_PENALTY = 0.01
+MARGIN = 0.015
+NUMBER_BONUS = 0.02
+LIST_PENALTY = 0.02
+_ASKS_NUMBER = re.compile(
+    r"\b(hur\s+(många|mycket|länge|ofta|lång|stor|gammal)|när|vilket\s+år|antal|andel|procent|"
+    r"how\s+(many|much|long|often)|when)\b",
+    re.IGNORECASE,
+)
+_ASKS_LIST = re.compile(
+    r"\b(vilka|lista|räkna\s+upp|exempel\s+på|vad\s+ingår|which|list)\b", re.IGNORECASE
+)
+_NUMBER = re.compile(
+    r"\d|\b(en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|hundra|dagar?|veckor?|"
+    r"månader?|år)\b",
+    re.IGNORECASE,
+)
 QUOTE_SEPARATOR = " … "  # between quoted sentences of one passage that need not be adjacent
 
 
@@ -33,22 +53,9 @@ class Scored:
     score: float
 
 
-def answer_units(text: str) -> list[str]:
-    """Sentences of a passage, a list kept together with the sentence that introduces it."""
-    units: list[str] = []
-    for paragraph in text.split("\n\n"):
-        lines = [ln.strip() for ln in paragraph.splitlines() if ln.strip()]
-        if not lines:
-            continue
-        bullets = [ln for ln in lines if ln[:1] in "•-–*" or _NUMBERED.match(ln)]
-        if bullets and len(bullets) == len(lines):
-            if units and units[-1].rstrip().endswith(":"):
-                units[-1] = units[-1] + "\n" + "\n".join(lines)
-            else:
-                units.append("\n".join(lines))
-            continue
-        units.extend(s.strip() for s in split_sentences(" ".join(lines)) if s.strip())
-    return units
+def unit_key(text: str) -> str:
+    """How an answer unit is looked up: its text with whitespace collapsed."""
+    return " ".join(text.split())
 
 
 def score_units(
@@ -71,10 +78,44 @@ def score_units(
     return scored
 
 
+def score_by_meaning(
+    query_terms: set[str], passages: Sequence[Passage], similarity: dict[str, float], question: str
+) -> list[Scored]:
+    """Indexed answer sentences of the top passages scored by their similarity to the question
+    (e5), the share of the question's terms they hold, the passage's rank and what the question
+    asks for. Units that are not indexed (captions, headings, questions, boilerplate) are never
+    candidates."""
+    asks_number = bool(_ASKS_NUMBER.search(question))
+    scored = []
+    seen: set[str] = set()
+    for rank, p in enumerate(passages[:MAX_PASSAGES]):
+        for i, unit in enumerate(answer_units(p.text)):
+            key = unit_key(unit)
+            if key not in similarity or key.casefold() in seen:
+                continue
+            seen.add(key.casefold())  # a sentence repeated in two passages is quoted once
+            terms = content_terms(unit)
+            coverage = len(query_terms & terms) / max(1, len(query_terms))
+            score = similarity[key] + LEXICAL_WEIGHT * coverage - RANK_PENALTY * rank
+            if asks_number and _NUMBER.search(unit):
+                score += NUMBER_BONUS
+            if "\n" in unit and not _ASKS_LIST.search(question):
+                score -= LIST_PENALTY  # a whole list only when a list is asked for
+            scored.append(Scored(rank, i, unit, score))
+    return scored
+
+
 def compose(
-    question_terms: set[str], passages: Sequence[Passage]
+    question_terms: set[str],
+    passages: Sequence[Passage],
+    similarity: dict[str, float] | None = None,
+    question: str = "",
 ) -> tuple[str, tuple[Citation, ...]]:
-    """Pick the best sentences and join them, each with its citation marker."""
+    """Pick the best sentences and join them, each with its citation marker. With the
+    sentences' similarity to the question (`similarity`, from the sentence index) they are
+    chosen by meaning; without it, by shared terms."""
+    if similarity:
+        return _compose_by_meaning(question_terms, passages, similarity, question)
     scored = score_units(question_terms, passages)
     if not scored and passages:
         # Retrieval found the passage but no sentence shares a term with the question (a
@@ -82,20 +123,40 @@ def compose(
         first = answer_units(passages[0].text)[:1]
         scored = [Scored(0, 0, first[0], 0.0)] if first else []
     best = sorted(scored, key=lambda s: -s.score)
+    top = best[0].score if best else 0.0
+    return _join(_pick(best, lambda s: s.score >= 0.45 * top), passages)
+
+
+def _compose_by_meaning(
+    question_terms: set[str], passages: Sequence[Passage], similarity: dict[str, float], question: str
+) -> tuple[str, tuple[Citation, ...]]:
+    best = sorted(
+        score_by_meaning(question_terms, passages, similarity, question), key=lambda s: -s.score
+    )
+    top = best[0].score if best else 0.0
+    return _join(_pick(best, lambda s: s.score >= top - MARGIN), passages)
+
+
+def _pick(best: Sequence[Scored], good_enough: Callable[[Scored], bool]) -> list[Scored]:
+    """The best units in order, while good enough, within the sentence and word budgets."""
     chosen: list[Scored] = []
     words = 0
-    top = best[0].score if best else 0.0
     for s in best:
         if len(chosen) >= MAX_SENTENCES:
             break
-        if chosen and s.score < 0.45 * top:
+        if chosen and not good_enough(s):
             break
         n_words = len(s.text.split())
         if chosen and words + n_words > MAX_WORDS:
             continue
         chosen.append(s)
         words += n_words
-    chosen.sort(key=lambda s: (s.passage_rank, s.index))
+    return chosen
+
+
+def _join(chosen: list[Scored], passages: Sequence[Passage]) -> tuple[str, tuple[Citation, ...]]:
+    """The chosen units in reading order, grouped by passage, each with its marker."""
+    chosen = sorted(chosen, key=lambda s: (s.passage_rank, s.index))
     numbers: dict[int, int] = {}
     quotes: dict[int, list[str]] = {}
     parts = []

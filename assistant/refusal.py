@@ -1,19 +1,27 @@
 """When to say "the sources don't cover this".
 
-A logistic model over two retrieval features, fitted on the reference set by
-`kunskapsguide eval calibrate` (answerable vs unanswerable questions) and stored as data in
-`assistant/calibration.json`, so the decision is measured rather than a guessed constant:
+A logistic model over retrieval and evidence features, fitted on the dev split of the
+reference set by `kunskapsguide eval calibrate` (answerable vs unanswerable questions) and
+stored as data in `assistant/calibration.json`, so the decision is measured rather than a
+guessed constant:
 
 - dense_top: the best cosine similarity of the dense side;
 - coverage: the share of the question's content terms (glossary expansions count) found in
   the top passages. An out-of-scope question ("riksnormen 2026", "bostadsbidrag") names
-  things the corpus never mentions.
+  things the corpus never mentions;
+- novelty, agreement: see `Features`;
+- sentence_top: the best similarity of one answer sentence of the top passages to the
+  question - the evidence itself, not the passage around it;
+- kind_found: whether the kind of thing the question asks for (a number or amount, a date or
+  deadline, a phone number or address, a paragraph of law) is in the best sentences. A near
+  miss shares the topic's words but not the thing asked for.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -30,9 +38,14 @@ class Features:
     coverage: float
     novelty: float = 0.0  # share of the question's terms that the corpus never uses
     agreement: float = 0.0  # share of the dense top 3 also in the lexical top 10
+    sentence_top: float = 0.0  # best similarity of an answer sentence of the top passages
+    kind_found: float = 1.0  # 0 when the kind of thing asked for is not in the best sentences
 
     def vector(self) -> tuple[float, ...]:
-        return (self.dense_top, self.coverage, self.novelty, self.agreement)
+        return (
+            self.dense_top, self.coverage, self.novelty, self.agreement, self.sentence_top,
+            self.kind_found,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,8 @@ class RefusalPolicy:
     w_coverage: float
     w_novelty: float = 0.0
     w_agreement: float = 0.0
+    w_sentence: float = 0.0
+    w_kind: float = 0.0
     threshold: float = 0.5  # refuse when P(answerable) < threshold
     fitted_on: str = ""
 
@@ -52,6 +67,8 @@ class RefusalPolicy:
             + self.w_coverage * f.coverage
             + self.w_novelty * f.novelty
             + self.w_agreement * f.agreement
+            + self.w_sentence * f.sentence_top
+            + self.w_kind * f.kind_found
         )
         return 1.0 / (1.0 + math.exp(-z))
 
@@ -185,5 +202,50 @@ def fit(
     real = [w[d] / stds[d] for d in range(dims)]
     bias = b - sum(w[d] * means[d] / stds[d] for d in range(dims))
     return RefusalPolicy(
-        bias=bias, w_dense=real[0], w_coverage=real[1], w_novelty=real[2], w_agreement=real[3]
-    )
+        bias=bias, w_dense=real[0], w_coverage=real[1], w_novelty=real[2], w_agreement=real[3],
+        w_sentence=real[4], w_kind=real[5],
+    )  # fmt: skip
+
+
+# What a question asks for, and how that kind of thing is written (Swedish and English).
+_ASKED_KINDS = {
+    "number": (
+        r"\b(hur\s+(många|mycket|stor|stort|höga?)|antal(et)?|andel(en)?|procent|belopp(et)?|"
+        r"kronor|hur\s+mkt|how\s+(many|much))\b",
+        r"\d|\b(en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|hälften|tredjedel|majoritet)\b",
+    ),
+    "time": (
+        r"\b(när|hur\s+(länge|lång\s+tid|snabbt|ofta)|inom\s+hur|vilket\s+(år|datum)|"
+        r"tidsgräns|frist(en)?|deadline|senast|when|how\s+(long|soon|often))\b",
+        r"\d|\b(dag|dagar|veck|månad|år|timm|genast|omedelbart|snarast|direkt|samma\s+dag|"
+        r"i\s+tid|regelbundet|årlig|varje)",
+    ),
+    "contact": (
+        r"\b(telefonnummer|telefon|ringa|nummer\s+till|e-?post|mejl|mail|adress(en)?|"
+        r"phone|email)\b",
+        r"\d{2,}[\s-]?\d{2,}|@|\bgatan\b|\bvägen\b",
+    ),
+    "law": (
+        r"\b(vilken\s+paragraf|paragraf(en)?|§|vilket\s+kapitel|lagrum(met)?)\b",
+        r"§|\bkap\.?\s*\d|\d+\s*kap",
+    ),
+}
+
+
+def asked_kinds(question: str) -> list[str]:
+    """The kinds of thing a question asks for ("number", "time", "contact", "law")."""
+    return [
+        kind
+        for kind, (asks, _) in _ASKED_KINDS.items()
+        if re.search(asks, question, re.IGNORECASE)
+    ]
+
+
+def kind_found(question: str, sentences: Sequence[str]) -> float:
+    """1.0 when the question asks for no particular kind of thing, or every kind it asks for
+    is written in one of `sentences` (the best evidence); else 0.0."""
+    kinds = asked_kinds(question)
+    if not kinds:
+        return 1.0
+    text = " ".join(sentences)
+    return float(all(re.search(_ASKED_KINDS[k][1], text, re.IGNORECASE) for k in kinds))

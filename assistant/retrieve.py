@@ -1,5 +1,6 @@
-"""Hybrid retrieval: dense (e5 in Chroma) + Swedish BM25 over the same chunks, fused by
-reciprocal rank fusion, deduplicated, with neighbouring chunks of a section merged."""
+"""Hybrid retrieval: dense (e5 in Chroma) over chunks and over their sentences, and Swedish
+BM25 over the chunks, fused by reciprocal rank fusion (a sentence hit lifts its chunk on the
+dense side), deduplicated, with neighbouring chunks of a section merged."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class RetrievalResult:
     dense_top: float  # best cosine similarity of the dense side (0 if none)
     agreement: float = 0.0  # share of the dense top 3 that the lexical side also ranks top 10
     corrected: str = ""  # the question with typos corrected against the corpus's words
+    vector: tuple[float, ...] = ()  # the embedded query (for composing by meaning)
 
 
 def passage_from_stored(chunk: StoredChunk) -> Passage:
@@ -74,10 +76,23 @@ class HybridRetriever:
             words = words[: int(len(words) * 0.8)]
         return " ".join(words)
 
-    def dense(self, query: str, k: int) -> list[tuple[str, float]]:
-        vector = self.embedder.embed_query(self._truncate(query))
+    def embed(self, query: str) -> list[float]:
+        return self.embedder.embed_query(self._truncate(query))
+
+    def dense(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
         hits = self.store.query(vector, k, live=self._live)
         return [(h.id, float(h.score or 0.0)) for h in hits if h.id in self._by_id]
+
+    def by_sentence(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
+        """Chunks ranked by their best sentence's similarity to the query."""
+        best: dict[str, float] = {}
+        seen: set[str] = set()
+        for hit in self.store.query_sentences(vector, 3 * k, live=self._live):
+            # Overlapping chunks share sentences: a sentence lifts the first chunk it is in.
+            if hit.chunk in self._by_id and hit.chunk not in best and hit.text not in seen:
+                best[hit.chunk] = float(hit.score or 0.0)
+            seen.add(hit.text)
+        return list(best.items())[:k]
 
     def lexical(self, query: str, k: int) -> list[tuple[str, float]]:
         return [(cid, s) for cid, s in self._lexical.search(query, k) if cid in self._by_id]
@@ -85,13 +100,16 @@ class HybridRetriever:
     def retrieve(self, question: str, k: int, candidates: int = 30) -> RetrievalResult:
         corrected = self.spelling.correct(question)
         expanded = self.glossary.expand(corrected)
-        dense = self.dense(expanded, candidates)
+        vector = self.embed(expanded)
+        dense = self.dense(vector, candidates)
         lexical = self.lexical(expanded, candidates)
-        fused = fuse(dense, lexical)
+        sentences = self.by_sentence(vector, candidates)
+        fused = fuse(lift(dense, sentences), lexical)
         passages = []
         seen_texts: set[str] = set()
         dense_scores = dict(dense)
         lexical_scores = dict(lexical)
+        sentence_scores = dict(sentences)
         for cid, score in fused:
             p = self._by_id[cid]
             key = " ".join(p.text.split()).casefold()
@@ -104,6 +122,7 @@ class HybridRetriever:
                     score=score,
                     dense_score=dense_scores.get(cid),
                     lexical_score=lexical_scores.get(cid),
+                    sentence_score=sentence_scores.get(cid),
                 )
             )
             if len(passages) >= k:
@@ -114,7 +133,7 @@ class HybridRetriever:
         agreement = sum(cid in lexical_top for cid in dense_ids) / max(1, len(dense_ids))
         return RetrievalResult(
             query=expanded, passages=tuple(passages), dense_top=top, agreement=agreement,
-            corrected=corrected,
+            corrected=corrected, vector=tuple(vector),
         )  # fmt: skip
 
     def neighbours(self, passage: Passage) -> tuple[Passage | None, Passage | None]:
@@ -144,6 +163,19 @@ class HybridRetriever:
         for p in parts:
             text = join_overlapping(text, p.text) if text else p.text
         return text
+
+
+def lift(
+    dense: Sequence[tuple[str, float]], sentences: Sequence[tuple[str, float]]
+) -> list[tuple[str, float]]:
+    """The dense side with sentence evidence: a chunk scores the better of its own similarity
+    and its best sentence's, so a chunk whose one sentence answers the question rises even
+    when the rest of it is about something else. (Measured on the dev split: a third ranking
+    in the fusion instead counted the dense side twice and lost hit@5.)"""
+    scores = dict(dense)
+    for cid, score in sentences:
+        scores[cid] = max(scores.get(cid, 0.0), score)
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
 def fuse(*rankings: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.citations import renumber
-from assistant.extractive import compose
+from assistant.extractive import MAX_PASSAGES, compose, unit_key
 from assistant.followup import rewrite_followup
 from assistant.glossary import Glossary
 from assistant.injection import without_injections
 from assistant.privacy import mask_personal_data, privacy_notice
-from assistant.refusal import Features, RefusalPolicy, coverage, novelty
+from assistant.refusal import Features, RefusalPolicy, coverage, kind_found, novelty
 from assistant.retrieve import HybridRetriever, merge_neighbours
 from assistant.textnorm import content_terms, is_english
 from assistant.types import Answer, Citation, Passage
@@ -59,6 +60,8 @@ class Decision:
     passages: tuple[Passage, ...]  # merged neighbours, for answering
     features: Features
     refuse: bool
+    # similarity of the question to each answer sentence of the passages (by sentence text)
+    similarity: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,7 @@ class Assistant:
         passages: Sequence[Passage],
         dense_top: float,
         agreement: float = 0.0,
+        similarity: Mapping[str, float] | None = None,
     ) -> Features:
         q_terms = content_terms(question, self.retriever.vocabulary)
         e_terms = content_terms(expanded)
@@ -193,6 +197,8 @@ class Assistant:
                 question, self.retriever.corpus_terms, self.retriever.vocabulary, english
             ),
             agreement=agreement,
+            sentence_top=max(similarity.values(), default=0.0) if similarity else 0.0,
+            kind_found=kind_found(question, best_sentences(similarity or {})),
         )
 
     def ask(
@@ -211,7 +217,7 @@ class Assistant:
         if self.retriever.size == 0:
             raise EmptyIndexError("Indexet är tomt. Indexera korpusen med `kunskapsguide ingest`.")
         earlier = [mask_personal_data(h).text for h in history or []]
-        standalone = self._standalone(masked.text, earlier)
+        standalone = self.standalone(masked.text, earlier)
         t1 = time.perf_counter()
         decision = self.decide(standalone)
         t2 = time.perf_counter()
@@ -234,7 +240,10 @@ class Assistant:
                 timings_ms=timings,
                 **base,  # type: ignore[arg-type]
             )
-        answer = self._answer(standalone, decision.query, decision.passages, on_token, base)
+        answer = self._answer(
+            standalone, decision.query, decision.passages, on_token, base,
+            dict(decision.similarity),
+        )  # fmt: skip
         timings["answer"] = (time.perf_counter() - t2) * 1000
         timings["total"] = (time.perf_counter() - t0) * 1000
         return replace(answer, timings_ms=timings)
@@ -248,9 +257,10 @@ class Assistant:
             p for p in map(without_injections, merge_neighbours(self.retriever, result.passages))
             if p.text.strip()
         )
+        similarity = self.sentence_similarity(result.vector, passages)
         feats = self.features(
             result.corrected or standalone, result.query, passages, result.dense_top,
-            result.agreement,
+            result.agreement, similarity,
         )  # fmt: skip
         return Decision(
             standalone=standalone,
@@ -259,9 +269,12 @@ class Assistant:
             passages=passages,
             features=feats,
             refuse=not passages or self.policy.refuse(feats),
+            similarity=similarity,
         )
 
-    def _standalone(self, question: str, history: list[str]) -> str:
+    def standalone(self, question: str, history: Sequence[str]) -> str:
+        """The question made standalone against the earlier questions of the chat (already
+        masked): the chat model's rewrite when one is configured, else the rules."""
         if not history:
             return question
         if self.chat_model is not None:
@@ -273,8 +286,33 @@ class Assistant:
                 log.warning("LLM rewrite failed; using rules")
         return rewrite_followup(question, history)
 
-    def _extractive(self, expanded: str, passages: Sequence[Passage], base: dict[str, Any]) -> Answer:
-        text, citations = compose(content_terms(expanded), passages)
+    def sentence_similarity(
+        self, vector: Sequence[float], passages: Sequence[Passage]
+    ) -> dict[str, float]:
+        """Cosine similarity of the query to each indexed answer sentence of the passages that
+        answers are composed from, keyed by the sentence's text (whitespace collapsed)."""
+        chunk_ids = [cid for p in passages[:MAX_PASSAGES] for cid in (p.chunk_ids or (p.chunk_id,))]
+        sentences = self.retriever.store.sentences_of(chunk_ids)
+        if not vector or not sentences:
+            return {}
+        matrix = np.asarray([s.vector for s in sentences], dtype=np.float32)
+        scores = matrix @ np.asarray(vector, dtype=np.float32)
+        out: dict[str, float] = {}
+        for sentence, score in zip(sentences, scores, strict=True):
+            key = unit_key(sentence.text)
+            out[key] = max(out.get(key, -1.0), float(score))
+        return out
+
+    def _extractive(
+        self,
+        expanded: str,
+        passages: Sequence[Passage],
+        base: dict[str, Any],
+        similarity: dict[str, float] | None = None,
+    ) -> Answer:
+        text, citations = compose(
+            content_terms(expanded), passages, similarity, question=base["standalone_question"]
+        )
         text, citations = renumber(text, citations)
         if not citations:
             return Answer(
@@ -290,13 +328,14 @@ class Assistant:
         passages: Sequence[Passage],
         on_token: Callable[[str], None] | None,
         base: dict[str, Any],
+        similarity: dict[str, float] | None = None,
     ) -> Answer:
         if self.chat_model is None:
-            answer = self._extractive(expanded, passages, base)
+            answer = self._extractive(expanded, passages, base, similarity)
             if on_token and not answer.refused:
                 on_token(answer.answer)
             return answer
-        return self._llm(standalone, expanded, passages, on_token, base)
+        return self._llm(standalone, expanded, passages, on_token, base, similarity)
 
     def _llm(
         self,
@@ -305,6 +344,7 @@ class Assistant:
         passages: Sequence[Passage],
         on_token: Callable[[str], None] | None,
         base: dict[str, Any],
+        similarity: dict[str, float] | None = None,
     ) -> Answer:
         """Generate, check grounding, and fall back to the extractive answer when little of the
         model's answer survives the check. The model's own refusal is honoured."""
@@ -318,7 +358,7 @@ class Assistant:
                 nearest=nearest_sections(passages), **base,
             )  # fmt: skip
         if not grounding.kept or len(grounding.kept) < len(grounding.flagged):
-            fallback = self._extractive(expanded, passages, base)
+            fallback = self._extractive(expanded, passages, base, similarity)
             return replace(fallback, flagged=grounding.flagged)
         by_n = dict(enumerate(passages, start=1))
         citations = tuple(
@@ -339,6 +379,11 @@ class Assistant:
             return self.ask(inp["question"], history=inp.get("history"))
 
         return RunnableLambda(run, name="Kunskapsguide")
+
+
+def best_sentences(similarity: Mapping[str, float], n: int = 3) -> list[str]:
+    """The `n` answer sentences most similar to the question."""
+    return sorted(similarity, key=lambda text: -similarity[text])[:n]
 
 
 def best_quote(passage_text: str, claims: Sequence[str]) -> str:

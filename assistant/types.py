@@ -26,6 +26,7 @@ class Passage:
     dense_score: float | None = None  # cosine similarity of the dense side, if it found it
     lexical_score: float | None = None  # BM25 score, if the lexical side found it
     chunk_ids: tuple[str, ...] = ()
+    sentence_score: float | None = None  # cosine similarity of its best sentence, if found
 
     @property
     def section_path(self) -> str:

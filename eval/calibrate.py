@@ -1,5 +1,6 @@
-"""Fit the refusal policy on a reference set (answerable vs unanswerable) and report how
-well it separates them under cross-validation, so the number shipped is an honest one."""
+"""Fit the refusal policy on the dev split of a reference set (answerable vs unanswerable)
+and report how well it separates them under cross-validation on dev and on the frozen test
+split, so the number shipped is an honest one."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.refusal import Features, RefusalPolicy, fit
-from eval.dataset import load_dataset
+from eval.dataset import EvalItem, load_dataset, select_split
+from ingest.errors import ConfigError
 from ingest.settings import Settings
 
 FOLDS = 5
@@ -46,12 +48,23 @@ def cross_validate(feats: list[Features], answerable: list[bool]) -> dict[str, f
 
 
 def calibrate(settings: Settings, dataset: Path, write: bool = True, assistant: Any = None) -> dict[str, Any]:
+    """Fit the policy on the dev split (cross-validated there) and report it on the test
+    split, which is never fitted on. A dataset without splits is fitted and cross-validated
+    whole."""
     from assistant.service import build_assistant
 
     items = load_dataset(dataset)
+    has_splits = any(item.split for item in items)
+    train = select_split(items, "dev") if has_splits else items
+    held_out = select_split(items, "test") if has_splits else []
+    answerable = [item.answerable for item in train]
+    if all(answerable) or not any(answerable):
+        raise ConfigError(
+            f"Kalibreringen behöver både besvarbara och obesvarbara frågor i {dataset.name}"
+            + (" (delen dev)." if has_splits else ".")
+        )
     assistant = assistant or build_assistant(settings)
-    feats = collect_features(assistant, [item.question for item in items])
-    answerable = [item.category != "unanswerable" for item in items]
+    feats = collect_features(assistant, [standalone(assistant, item) for item in train])
     policy = fit(feats, answerable)
     policy = RefusalPolicy(
         bias=round(policy.bias, 4),
@@ -59,15 +72,28 @@ def calibrate(settings: Settings, dataset: Path, write: bool = True, assistant: 
         w_coverage=round(policy.w_coverage, 4),
         w_novelty=round(policy.w_novelty, 4),
         w_agreement=round(policy.w_agreement, 4),
-        fitted_on=f"{dataset.name} ({len(items)} frågor)",
+        w_sentence=round(policy.w_sentence, 4),
+        w_kind=round(policy.w_kind, 4),
+        fitted_on=f"{dataset.name}, {'dev' if has_splits else 'alla'} ({len(train)} frågor)",
     )
     refusal, false_refusal = _rates(policy, feats, answerable)
-    report = {
+    report: dict[str, Any] = {
         "policy": policy.__dict__,
         "train_refusal_rate": refusal,
         "train_false_refusal_rate": false_refusal,
         **cross_validate(feats, answerable),
     }
+    if held_out:
+        test_feats = collect_features(assistant, [standalone(assistant, i) for i in held_out])
+        test_refusal, test_false = _rates(policy, test_feats, [i.answerable for i in held_out])
+        report |= {"test_refusal_rate": test_refusal, "test_false_refusal_rate": test_false}
     if write:
         policy.save()
     return report
+
+
+def standalone(assistant: Any, item: EvalItem) -> str:
+    """The question as the assistant searches it: a follow-up resolved against its history."""
+    if not item.history:
+        return item.question
+    return str(assistant.standalone(item.question, item.history))

@@ -81,3 +81,20 @@ class Chunk:
         if self.page_end is None or self.page_end == self.page_start:
             return str(self.page_start)
         return f"{self.page_start}–{self.page_end}"
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """An answer unit of a chunk, indexed on its own (small-to-big: a sentence hit lifts its
+    chunk, and answers are composed from sentences)."""
+
+    chunk: str  # the stored id of its chunk
+    doc_id: str
+    content_hash: str  # of the document version, like its chunk's
+    index: int  # position in the chunk
+    text: str
+    embed_text: str  # "title › section: text": what is embedded (without the e5 prefix)
+
+    @property
+    def id(self) -> str:
+        return f"{self.chunk}#{self.index}"

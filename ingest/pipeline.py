@@ -23,8 +23,9 @@ from ingest.documents import Chunk, DocumentMeta, LoadedDocument
 from ingest.errors import DocumentError, IndexLockedError, KunskapsguideError
 from ingest.loaders import content_hash, load_document
 from ingest.manifest import discover
+from ingest.material import chunk_sentences
 from ingest.settings import Settings
-from ingest.store import ChunkStore
+from ingest.store import ChunkStore, stored_id
 
 log = logging.getLogger(__name__)
 
@@ -133,12 +134,18 @@ def prepare_chunks(
 def index_chunks(
     chunks: list[Chunk], store: ChunkStore, embedder: ChunkEmbedder, batch_size: int, bar: bool
 ) -> None:
+    sentences = [s for c in chunks for s in chunk_sentences(c, stored_id(c))]
+    # Overlapping chunks share sentences: each distinct text is embedded once.
+    distinct = list(dict.fromkeys(s.embed_text for s in sentences))
+    texts = [c.embed_text for c in chunks] + distinct
     vectors: list[list[float]] = []
-    texts = [c.embed_text for c in chunks]
     steps = range(0, len(texts), batch_size)
     for start in tqdm(steps, desc=chunks[0].source, unit="batch", leave=False, disable=not bar):
         vectors.extend(embedder.embed_documents(texts[start : start + batch_size]))
-    store.put_document(chunks, vectors)
+    by_text = dict(zip(distinct, vectors[len(chunks) :], strict=True))
+    store.put_document(
+        chunks, vectors[: len(chunks)], sentences, [by_text[s.embed_text] for s in sentences]
+    )
 
 
 def ingest(

@@ -1,8 +1,10 @@
 """The one module that talks to Chroma.
 
-Two collections: `<name>` holds the chunks with their vectors, `<name>__documents` a registry
-of which version (content hash) of each document is live. A document update writes the new
-version's chunks first, then flips the registry record, then deletes the old chunks. A crash
+Three collections: `<name>` holds the chunks with their vectors, `<name>__sentences` the
+answer sentences of each chunk with theirs (small-to-big retrieval), `<name>__documents` a
+registry of which version (content hash) of each document is live. A document update writes
+the new version's chunks and sentences first, then flips the registry record, then deletes
+the old ones. A crash
 at any point leaves either the old or the new version live (readers filter on the registry),
 and the next ingest removes the orphans. Chunk ids include the version, so nothing is ever
 overwritten in place and nothing is ever duplicated.
@@ -28,13 +30,14 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
 
-from ingest.documents import Chunk
+from ingest.documents import Chunk, Sentence
 from ingest.errors import EmptyIndexError, IndexMismatchError, KunskapsguideError, StoreError
 from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
 
 _REGISTRY_SUFFIX = "__documents"
+_SENTENCES_SUFFIX = "__sentences"
 _DUMMY_VECTOR = [0.0]  # the registry needs no vectors; Chroma requires one
 _SQLITE = "chroma.sqlite3"
 # Chroma's Rust core panics on some damaged databases; pyo3 raises that as PanicException,
@@ -53,6 +56,7 @@ class DocumentRecord:
     content_hash: str
     chunks: int
     indexed_at: float  # unix time
+    sentences: int = 0
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,18 @@ class StoredChunk:
     embed_text: str
     metadata: dict[str, Any]
     score: float | None = None  # cosine similarity for vector queries
+
+
+@dataclass(frozen=True)
+class StoredSentence:
+    """A sentence as read back from the store."""
+
+    id: str
+    chunk: str  # stored id of its chunk
+    index: int
+    text: str
+    score: float | None = None  # cosine similarity for vector queries
+    vector: tuple[float, ...] = ()  # when asked for
 
 
 def chroma_settings() -> ChromaSettings:
@@ -165,6 +181,15 @@ def _chunk_metadata(chunk: Chunk) -> dict[str, Any]:
     return meta
 
 
+def _sentence_metadata(sentence: Sentence) -> dict[str, Any]:
+    return {
+        "chunk": sentence.chunk,
+        "doc_id": sentence.doc_id,
+        "content_hash": sentence.content_hash,
+        "index": sentence.index,
+    }
+
+
 def stored_id(chunk: Chunk) -> str:
     return f"{chunk.content_hash[:12]}:{chunk.chunk_id}"
 
@@ -214,6 +239,11 @@ class ChunkStore:
             )
             self._registry = self._client.get_or_create_collection(
                 name=self.name + _REGISTRY_SUFFIX, embedding_function=None
+            )
+            self._sentences = self._client.get_or_create_collection(
+                name=self.name + _SENTENCES_SUFFIX,
+                embedding_function=None,
+                metadata={"hnsw:space": "cosine", "model_id": self.model_id},
             )
         except Exception as exc:
             raise StoreError(
@@ -280,6 +310,7 @@ class ChunkStore:
                 content_hash=str(meta["content_hash"]),
                 chunks=int(meta.get("chunks", 0)),
                 indexed_at=float(meta.get("indexed_at", 0.0)),
+                sentences=int(meta.get("sentences", 0)),
             )
         return records
 
@@ -288,11 +319,18 @@ class ChunkStore:
 
     # --- writes ---------------------------------------------------------------------------
 
-    def put_document(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
-        """Make `chunks` (all of one document version) the live version of that document."""
+    def put_document(
+        self,
+        chunks: Sequence[Chunk],
+        vectors: Sequence[Sequence[float]],
+        sentences: Sequence[Sentence] = (),
+        sentence_vectors: Sequence[Sequence[float]] = (),
+    ) -> None:
+        """Make `chunks` and their `sentences` (all of one document version) the live version
+        of that document."""
         if not chunks:
             raise StoreError("Inga textavsnitt att indexera.")
-        if len(chunks) != len(vectors):
+        if len(chunks) != len(vectors) or len(sentences) != len(sentence_vectors):
             raise StoreError("Antalet vektorer stämmer inte med antalet textavsnitt.")
         first = chunks[0]
         ids = [stored_id(c) for c in chunks]
@@ -306,12 +344,21 @@ class ChunkStore:
                     documents=[c.text for c in chunks[start:end]],
                     metadatas=[_chunk_metadata(c) for c in chunks[start:end]],
                 )
+            for start in range(0, len(sentences), batch):
+                part = sentences[start : start + batch]
+                self._sentences.upsert(
+                    ids=[x.id for x in part],
+                    embeddings=[list(map(float, v)) for v in sentence_vectors[start : start + batch]],
+                    documents=[x.text for x in part],
+                    metadatas=[_sentence_metadata(x) for x in part],
+                )
             record = {
                 "source": first.source,
                 "title": first.title,
                 "kind": first.kind,
                 "content_hash": first.content_hash,
                 "chunks": len(chunks),
+                "sentences": len(sentences),
                 "indexed_at": time.time(),
             }
             if first.year is not None:
@@ -326,31 +373,36 @@ class ChunkStore:
         with self._guard(f"borttagning av {doc_id}"):
             self._registry.delete(ids=[doc_id])
             self._chunks.delete(where={"doc_id": doc_id})
+            self._sentences.delete(where={"doc_id": doc_id})
 
     def _delete_versions_except(self, doc_id: str, content_hash: str) -> None:
-        self._chunks.delete(
-            where={"$and": [{"doc_id": doc_id}, {"content_hash": {"$ne": content_hash}}]}
-        )
+        other = {"$and": [{"doc_id": doc_id}, {"content_hash": {"$ne": content_hash}}]}
+        self._chunks.delete(where=other)
+        self._sentences.delete(where=other)
 
     def collect_garbage(self) -> int:
-        """Delete chunks of versions that are not live (left by an interrupted update)."""
+        """Delete chunks and sentences of versions that are not live (left by an interrupted
+        update); returns how many chunks went."""
         live = self.live_hashes()
+        removed = 0
         with self._guard("städning av inaktuella textavsnitt"):
-            got = self._chunks.get(include=["metadatas"])
-            stale = [
-                cid
-                for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
-                if live.get(str((meta or {}).get("doc_id"))) != (meta or {}).get("content_hash")
-            ]
-            for start in range(0, len(stale), 1000):
-                self._chunks.delete(ids=stale[start : start + 1000])
-        return len(stale)
+            for collection in (self._chunks, self._sentences):
+                got = collection.get(include=["metadatas"])
+                stale = [
+                    cid
+                    for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
+                    if live.get(str((meta or {}).get("doc_id"))) != (meta or {}).get("content_hash")
+                ]
+                for start in range(0, len(stale), 1000):
+                    collection.delete(ids=stale[start : start + 1000])
+                removed = removed or len(stale)
+        return removed
 
     def reset(self) -> None:
         """Start an empty index. An embedded index too damaged to delete from is wiped."""
         damaged: Exception | None = None
         with self._lock:
-            for name in (self.name, self.name + _REGISTRY_SUFFIX):
+            for name in (self.name, self.name + _REGISTRY_SUFFIX, self.name + _SENTENCES_SUFFIX):
                 try:
                     self._client.delete_collection(name)
                 except NotFoundError:  # a collection that does not exist is already reset
@@ -374,6 +426,61 @@ class ChunkStore:
     def count(self) -> int:
         with self._guard("räkning av textavsnitten"):
             return int(self._chunks.count())
+
+    def count_sentences(self) -> int:
+        with self._guard("räkning av meningarna"):
+            return int(self._sentences.count())
+
+    def query_sentences(
+        self, vector: Sequence[float], k: int, live: dict[str, str] | None = None
+    ) -> list[StoredSentence]:
+        """Nearest live sentences by cosine similarity, best first."""
+        total = self.count_sentences()
+        if total == 0:
+            return []
+        live = self.live_hashes() if live is None else live
+        with self._guard("sökning bland meningarna"):
+            res = self._sentences.query(
+                query_embeddings=[list(map(float, vector))],
+                n_results=min(total, k + 10),
+                include=["documents", "metadatas", "distances"],
+            )
+        hits = [
+            StoredSentence(
+                id=sid, chunk=str(meta["chunk"]), index=int(meta["index"]), text=text or "",
+                score=1.0 - float(dist),
+            )  # fmt: skip
+            for sid, text, meta, dist in zip(
+                res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0],
+                strict=True,
+            )  # fmt: skip
+            if meta and live.get(str(meta.get("doc_id"))) == meta.get("content_hash")
+        ]
+        return hits[:k]
+
+    def sentences_of(self, chunk_ids: Sequence[str]) -> list[StoredSentence]:
+        """The stored sentences of these chunks with their vectors, in chunk and text order."""
+        if not chunk_ids:
+            return []
+        with self._guard("läsning av meningarna"):
+            got = self._sentences.get(
+                where={"chunk": {"$in": list(chunk_ids)}},
+                include=["documents", "metadatas", "embeddings"],
+            )
+        vectors = got.get("embeddings")
+        out = [
+            StoredSentence(
+                id=sid, chunk=str(meta["chunk"]), index=int(meta["index"]), text=text or "",
+                vector=tuple(float(x) for x in vectors[i]) if vectors is not None else (),
+            )  # fmt: skip
+            for i, (sid, text, meta) in enumerate(
+                zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
+            )
+            if meta
+        ]
+        order = {cid: i for i, cid in enumerate(chunk_ids)}
+        out.sort(key=lambda s: (order.get(s.chunk, len(order)), s.index))
+        return out
 
     def live_chunks(self) -> list[StoredChunk]:
         """All chunks of live document versions, in document order."""

@@ -149,3 +149,40 @@ def test_seed_corpus_sekretess_in_top_three(seed_assistant) -> None:
     result = seed_assistant.search("vad gäller vid sekretess?", k=3)
     sections = [p.section_path for p in result.passages]
     assert any("Offentlighet och sekretess" in s for s in sections), sections
+
+
+def _sentence_texts(store: ChunkStore) -> list[str]:
+    chunks = [c.id for c in store.live_chunks()]
+    return [s.text for s in store.sentences_of(chunks)]
+
+
+def test_the_sentence_index_follows_add_change_remove_exactly(env) -> None:
+    """Small-to-big: every answer sentence of every live chunk is indexed once, under the
+    document's version, and goes with it."""
+    settings, store, embedder = env
+    ingest(settings, store, embedder)
+    texts = _sentence_texts(store)
+    assert "Hembesöket dokumenteras i journalen inom tre arbetsdagar." in texts
+    assert not any(t.startswith("Rutin för hembesök") for t in texts)  # a heading: not quoted
+    total = store.count_sentences()
+    assert total == len(texts) == sum(d.sentences for d in store.documents().values()) > 0
+    ids = [s.id for s in store.sentences_of([c.id for c in store.live_chunks()])]
+    assert len(set(ids)) == len(ids)  # no duplicates
+
+    path = settings.corpus_dir / "lokala-rutiner" / "hembesok.md"
+    path.write_text(ROUTINE.replace("tre arbetsdagar", "fem arbetsdagar"), encoding="utf-8")
+    ingest(settings, store, embedder)
+    texts = _sentence_texts(store)
+    assert "Hembesöket dokumenteras i journalen inom fem arbetsdagar." in texts
+    assert not any("tre arbetsdagar" in t for t in texts)
+    assert store.count_sentences() == total  # replaced, not added
+
+    akut = store.documents()["lokala-rutiner/akut.md"].sentences
+    (settings.corpus_dir / "lokala-rutiner" / "akut.md").unlink()
+    ingest(settings, store, embedder)
+    assert store.count_sentences() == total - akut > 0
+    assert not any("Akut bistånd" in t for t in _sentence_texts(store))
+
+    vector = embedder.embed_query("Inom hur många dagar dokumenteras hembesöket?")
+    best = store.query_sentences(vector, 1)[0]
+    assert best.text == "Hembesöket dokumenteras i journalen inom fem arbetsdagar."

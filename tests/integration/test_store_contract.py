@@ -25,8 +25,10 @@ from threading import Thread
 import pytest
 
 from assistant.service import build_assistant, open_index
+from ingest.documents import Sentence
 from ingest.errors import IndexMismatchError, StoreError
 from ingest.manifest import discover
+from ingest.material import chunk_sentences
 from ingest.pipeline import ingest, prepare_chunks
 from ingest.settings import Settings
 from ingest.store import ChunkStore, stored_id
@@ -226,8 +228,24 @@ def expected_ids(settings: Settings, embedder) -> dict[str, list[str]]:
     }
 
 
+def expected_sentences(settings: Settings, embedder) -> dict[str, list[Sentence]]:
+    """doc_id → the answer sentences a clean ingest indexes beside the chunks."""
+    metas, _ = discover(settings.corpus_dir, settings.manifest_path)
+    out = {}
+    for m in metas:
+        chunks = prepare_chunks(settings.corpus_dir / m.source, m, settings, embedder)[1]
+        out[m.doc_id] = [s for c in chunks for s in chunk_sentences(c, stored_id(c))]
+    return out
+
+
+def distinct_texts(sentences: list[Sentence]) -> int:
+    """How many sentence texts ingest embeds: overlapping chunks share sentences."""
+    return len({s.embed_text for s in sentences})
+
+
 def assert_index_is(store: ChunkStore, expected: dict[str, list[str]]) -> None:
-    """The index holds exactly the expected chunks, each once, and nothing stale besides."""
+    """The index holds exactly the expected chunks and their sentences, each once, and nothing
+    stale besides."""
     live = store.live_chunks()
     ids = [c.id for c in live]
     texts = [c.text for c in live]
@@ -236,6 +254,10 @@ def assert_index_is(store: ChunkStore, expected: dict[str, list[str]]) -> None:
     assert store.count() == len(ids), "chunks of old versions are left in Chroma"
     records = store.documents()
     assert {d: r.chunks for d, r in records.items()} == {d: len(i) for d, i in expected.items()}
+    sentences = store.sentences_of(ids)
+    assert len({s.id for s in sentences}) == len(sentences) == store.count_sentences()
+    assert {s.chunk for s in sentences} <= set(ids)
+    assert sum(r.sentences for r in records.values()) == len(sentences)
 
 
 # --- the contract --------------------------------------------------------------------------
@@ -252,8 +274,11 @@ def test_ingest_adds_every_document_with_exact_chunks(
     assert report.ok, report.failed
     assert sorted(report.added) == sorted(FILES)
     total = sum(map(len, expected.values()))
-    assert report.chunks == report.embedded_chunks == len(counting.embedded) == total
+    sentences = expected_sentences(store_settings, counting)
+    assert report.chunks == report.embedded_chunks == total
+    assert len(counting.embedded) == total + sum(map(distinct_texts, sentences.values()))
     assert_index_is(store, expected)
+    assert store.count_sentences() == sum(map(len, sentences.values())) > total
     # What `kunskapsguide sources` lists.
     listing = {d: (r.source, r.title, r.kind, r.year) for d, r in store.documents().items()}
     assert listing == {
@@ -295,7 +320,9 @@ def test_a_changed_document_replaces_its_chunks(
 
     assert changed.updated == (VISIT,) and changed.added == changed.removed == ()
     assert sorted(changed.skipped) == sorted([GUIDE, URGENT])
-    assert changed.embedded_chunks == len(counting.embedded) == len(after[VISIT])
+    visit = expected_sentences(store_settings, counting)[VISIT]
+    assert changed.embedded_chunks == len(after[VISIT])
+    assert len(counting.embedded) == len(after[VISIT]) + distinct_texts(visit)
     assert_index_is(store, after)
     texts = " ".join(c.text for c in store.live_chunks() if c.metadata["doc_id"] == VISIT)
     assert "fem arbetsdagar" in texts and "tre arbetsdagar" not in texts

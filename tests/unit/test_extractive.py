@@ -259,3 +259,48 @@ def test_a_bracketed_number_in_the_source_survives_renumbering() -> None:
     answer, citations = renumber(*compose(q, passages))
     assert "16 kap. 3 § SoL [2]." in answer
     assert [c.passage.doc_id for c in citations] == ["doc0", "doc1"]
+
+
+# --- composing by meaning (similarity from the sentence index) ------------------------------
+
+DEFINITION = make_passage(
+    "Mer information om arbetet med lex Sarah i socialtjänstens verksamheter\n\n"
+    "Lex Sarah handlar om att den som är anställd inom socialtjänsten är skyldig att genast "
+    "rapportera missförhållanden. Socialstyrelsen har tagit fram en handbok om lex Sarah. "
+    "Beslut om ekonomiskt bistånd fattas inom tio arbetsdagar.",
+)
+
+
+def sims(**scores: float) -> dict[str, float]:
+    """Similarity by a word each sentence contains (the real one comes from e5)."""
+    out = {}
+    for unit in answer_units(DEFINITION.text):
+        for word, score in scores.items():
+            if word in unit and not unit.startswith("Mer information"):
+                out[" ".join(unit.split())] = score
+    return out
+
+
+def test_the_most_similar_sentence_is_the_answer_and_a_caption_never_is() -> None:
+    similarity = sims(skyldig=0.90, handbok=0.84, arbetsdagar=0.80)
+    answer, citations = compose(content_terms("Vad är lex Sarah?"), [DEFINITION], similarity,
+                                question="Vad är lex Sarah?")  # fmt: skip
+    assert answer.startswith("Lex Sarah handlar om att den som är anställd")
+    assert "Mer information" not in answer and "handbok" not in answer  # below the margin
+    check_promises(*renumber(answer, citations), [DEFINITION])
+
+
+def test_a_number_question_gets_the_sentence_with_the_number() -> None:
+    similarity = sims(skyldig=0.86, handbok=0.80, arbetsdagar=0.85)
+    question = "Hur många dagar tar ett beslut om ekonomiskt bistånd?"
+    answer, _ = compose(content_terms(question), [DEFINITION], similarity, question=question)
+    assert answer.startswith("Beslut om ekonomiskt bistånd fattas inom tio arbetsdagar.")
+
+
+def test_a_sentence_in_two_passages_is_quoted_once() -> None:
+    twin = make_passage(DEFINITION.text, 1)
+    similarity = sims(skyldig=0.9, handbok=0.895, arbetsdagar=0.7)
+    answer, citations = compose(content_terms("Vad är lex Sarah?"), [DEFINITION, twin], similarity,
+                                question="Vad är lex Sarah?")  # fmt: skip
+    assert answer.count("skyldig att genast rapportera") == 1
+    assert [c.passage for c in citations] == [DEFINITION]

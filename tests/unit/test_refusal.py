@@ -15,8 +15,10 @@ from assistant.refusal import (
     DEFAULT_POLICY,
     Features,
     RefusalPolicy,
+    asked_kinds,
     coverage,
     fit,
+    kind_found,
     novelty,
 )
 from assistant.textnorm import Vocabulary, content_terms, is_english, term
@@ -120,8 +122,12 @@ def test_p_answerable_is_the_logistic_of_the_linear_score() -> None:
 
 # --- the shipped calibration -----------------------------------------------------------------
 
-IN_SCOPE = Features(dense_top=0.90, coverage=1.0, novelty=0.0, agreement=1.0)
-OUT_OF_SCOPE = Features(dense_top=0.72, coverage=0.0, novelty=1.0, agreement=0.0)
+IN_SCOPE = Features(
+    dense_top=0.90, coverage=1.0, novelty=0.0, agreement=1.0, sentence_top=0.90, kind_found=1.0
+)
+OUT_OF_SCOPE = Features(
+    dense_top=0.72, coverage=0.0, novelty=1.0, agreement=0.0, sentence_top=0.74, kind_found=0.0
+)
 
 
 def test_shipped_calibration_loads_with_finite_weights() -> None:
@@ -134,6 +140,8 @@ def test_shipped_calibration_loads_with_finite_weights() -> None:
         policy.w_coverage,
         policy.w_novelty,
         policy.w_agreement,
+        policy.w_sentence,
+        policy.w_kind,
         policy.threshold,
     )
     assert all(isinstance(x, float) and math.isfinite(x) for x in numbers)
@@ -150,8 +158,8 @@ def test_shipped_calibration_refuses_out_of_scope_and_accepts_in_scope() -> None
     "policy", [DEFAULT_POLICY, RefusalPolicy.load()], ids=["default", "shipped"]
 )
 def test_more_evidence_never_lowers_p_answerable(policy: RefusalPolicy) -> None:
-    low = Features(dense_top=0.8, coverage=0.2, novelty=0.6, agreement=0.0)
-    high = Features(dense_top=0.85, coverage=0.8, novelty=0.0, agreement=1.0)
+    low = Features(dense_top=0.8, coverage=0.2, novelty=0.6, sentence_top=0.8, kind_found=0.0)
+    high = Features(dense_top=0.85, coverage=0.8, novelty=0.0, sentence_top=0.88, kind_found=1.0)
     assert policy.p_answerable(high) >= policy.p_answerable(low)
 
 
@@ -310,3 +318,30 @@ def test_english_questions(question: str) -> None:
 )
 def test_swedish_questions(question: str) -> None:
     assert not is_english(question.split())
+
+
+# --- what the question asks for ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("Hur många dagar gäller ett samtycke?", ["number"]),
+        ("När ska beslutet fattas, och hur mycket beviljas?", ["number", "time"]),
+        ("Vilket telefonnummer har enheten?", ["contact"]),
+        ("Inom hur lång tid ska beslutet fattas?", ["time"]),
+        ("Vilken paragraf reglerar detta?", ["law"]),
+        ("Vad är lex Sarah?", []),
+        ("How much is the norm?", ["number"]),
+    ],
+)
+def test_asked_kinds(question: str, kinds: list[str]) -> None:
+    assert asked_kinds(question) == kinds
+
+
+def test_kind_found_needs_the_thing_asked_for_in_the_evidence() -> None:
+    evidence = ["Samtycket dokumenteras i akten och gäller för den aktuella utredningen."]
+    assert kind_found("Vad gäller för samtycke?", evidence) == 1.0
+    assert kind_found("Hur många månader gäller samtycket?", evidence) == 0.0
+    assert kind_found("Hur många månader gäller samtycket?", ["Samtycket gäller i 12 månader."]) == 1.0
+    assert kind_found("Vilket telefonnummer har enheten?", ["Ring 08-123 45 67."]) == 1.0

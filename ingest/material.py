@@ -1,0 +1,113 @@
+"""Answer units of a chunk and whether each may be quoted as an answer.
+
+An answer unit is a sentence, or a list kept together with the sentence that introduces it
+("Till ansökan ska du bifoga:" + its items). Each unit gets a role when it is indexed, so the
+composer never has to guess at query time:
+
+- `answer`: a sentence that says something;
+- `caption`: a link caption or a reference ("Mer information om …", "… (PDF)", "Källor:",
+  "Läs mer", a web address, a citation like "Socialstyrelsen (2021). Handbok …");
+- `heading`: a short line with no sentence in it (a heading left in the text, a table header);
+- `question`: a question in the text (a survey or interview question, a rhetorical question);
+- `boilerplate`: page furniture ("Senast granskad", "Publicerad", "Dela", "Skriv ut",
+  "Sidan … av …", a table of contents line).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.documents import Chunk, Sentence
+from ingest.sentences import split_sentences
+
+ANSWER = "answer"
+ROLES = ("answer", "caption", "heading", "question", "boilerplate")
+_NUMBERED = re.compile(r"^\d{1,2}[.)]\s")
+_BULLET = "•-–*▪◦●"
+
+_CAPTION = re.compile(
+    r"""
+    ^\s*(mer\s+information|läs\s+mer|se\s+även|se\s+också|källor?|referenser|länkar|
+         relaterade?\s+(sidor|länkar)|hämta|ladda\s+ner|fotnot|länk\s+till)\b
+    | \((pdf|word|docx?|xlsx?)\)\s*$
+    | ^\s*\(?(https?://|www\.)
+    | på\s+\S+\s+webbplats(en)?\s*(\(pdf\))?\s*\.?$
+    | ^[^.]{0,120}\(\d{4}[a-z]?\)\.\s
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_BOILERPLATE = re.compile(
+    r"""
+    ^\s*(senast\s+(granskad|uppdaterad|ändrad)|publicerad|dela|skriv\s+ut|tipsa|
+         innehåll(sförteckning)?\s*$|sidan\s+\d+|sid\.?\s+\d+|bilaga\s+\d+\s*$|förord\s*$)
+    | \.{4,}\s*\d+\s*$
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_SENTENCE_END = re.compile(r"[.!:;…]['\")\]”’]*\s*$")
+
+
+@dataclass(frozen=True)
+class AnswerUnit:
+    index: int  # position in its chunk
+    text: str
+    role: str  # one of ROLES
+
+
+def answer_units(text: str) -> list[str]:
+    """Sentences of a passage, a list kept together with the sentence that introduces it."""
+    units: list[str] = []
+    for paragraph in text.split("\n\n"):
+        lines = [ln.strip() for ln in paragraph.splitlines() if ln.strip()]
+        if not lines:
+            continue
+        bullets = [ln for ln in lines if ln[:1] in _BULLET or _NUMBERED.match(ln)]
+        if bullets and len(bullets) == len(lines):
+            if units and units[-1].rstrip().endswith(":"):
+                units[-1] = units[-1] + "\n" + "\n".join(lines)
+            else:
+                units.append("\n".join(lines))
+            continue
+        units.extend(s.strip() for s in split_sentences(" ".join(lines)) if s.strip())
+    return units
+
+
+def role_of(unit: str) -> str:
+    """What kind of text a unit is; only `answer` units are quoted as answers."""
+    first_line = unit.split("\n", 1)[0].strip()
+    if _BOILERPLATE.search(first_line):
+        return "boilerplate"
+    if _CAPTION.search(first_line):
+        return "caption"
+    if "\n" not in unit and first_line.endswith("?"):
+        return "question"
+    words = first_line.split()
+    if len(words) < 15 and re.search(r"https?://|www\.", first_line):
+        return "caption"
+    is_list = "\n" in unit
+    if not is_list and len(words) < 12 and not _SENTENCE_END.search(first_line):
+        return "heading"
+    return ANSWER
+
+
+def units_of(text: str) -> list[AnswerUnit]:
+    return [AnswerUnit(i, unit, role_of(unit)) for i, unit in enumerate(answer_units(text))]
+
+
+def chunk_sentences(chunk: Chunk, stored_chunk_id: str) -> list[Sentence]:
+    """The answer units of a chunk that may be quoted, ready to index; each is embedded with
+    its chunk's "title › section" header, so "Den del av kommunen …" still says where it is."""
+    header = chunk.embed_text.split("\n\n", 1)[0]
+    return [
+        Sentence(
+            chunk=stored_chunk_id,
+            doc_id=chunk.doc_id,
+            content_hash=chunk.content_hash,
+            index=unit.index,
+            text=unit.text,
+            embed_text=f"{header}: {unit.text}",
+        )
+        for unit in units_of(chunk.text)
+        if unit.role == ANSWER
+    ]

@@ -1,0 +1,53 @@
+"""Which answer units may be quoted as answers: link captions, reference lists, headings,
+questions in the text and page furniture never are."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.documents import Chunk
+from ingest.material import ANSWER, chunk_sentences, role_of, units_of
+
+
+@pytest.mark.parametrize(
+    ("unit", "role"),
+    [
+        ("Den som är anställd inom socialtjänsten är skyldig att genast rapportera missförhållanden.", ANSWER),
+        ("Mer information om arbetet med lex Sarah i socialtjänstens verksamheter", "caption"),
+        ("Lex Sarah – Handbok för tillämpningen av bestämmelserna om lex Sarah på Socialstyrelsens webbplats (PDF)", "caption"),
+        ("Källor:", "caption"),
+        ("Läs mer om försörjningsstöd i handboken.", "caption"),
+        ("Fotnot 7: www.kunskapsguiden.se 2016-05-20.", "caption"),
+        ("Se www.socialstyrelsen.se", "caption"),
+        ("Bra att känna till", "heading"),
+        ("Vilket administrativt stöd finns för socialsekreterarna?", "question"),
+        ("Senast granskad 2021-05-03", "boilerplate"),
+        ("Innehållsförteckning", "boilerplate"),
+        ("Introduktion av nyanställda ........................ 12", "boilerplate"),
+        ("Till ansökan ska du bifoga:\n- kontoutdrag\n- hyreskontrakt", ANSWER),
+        ("Innehållet riktar sig både till nyanställda handläggare och till chefer.", ANSWER),
+        ("Fördelningen mellan kvinnor och män är jämn i alla grupper som studerats, se www.scb.se för siffrorna.", ANSWER),
+    ],
+)
+def test_role_of(unit: str, role: str) -> None:
+    assert role_of(unit) == role
+
+
+def test_chunk_sentences_keep_only_answer_material_with_their_header() -> None:
+    text = (
+        "Lex Sarah\n\nDen som är anställd inom socialtjänsten är skyldig att genast rapportera "
+        "missförhållanden. Rapporten lämnas till den som bedriver verksamheten.\n\n"
+        "Mer information om arbetet med lex Sarah i socialtjänstens verksamheter"
+    )
+    chunk = Chunk(
+        chunk_id="kg::0001::abcd1234", doc_id="kg", source="kunskapsguiden/kg.txt",
+        title="Uppdrag och ansvar", publisher="", year=2021, kind="nationell_vagledning",
+        municipality=None, section=("Lex Sarah",), page_start=None, page_end=None, position=1,
+        text=text, embed_text=f"Uppdrag och ansvar › Lex Sarah\n\n{text}", content_hash="h" * 64,
+    )  # fmt: skip
+    assert [u.role for u in units_of(text)] == ["heading", ANSWER, ANSWER, "caption"]
+    sentences = chunk_sentences(chunk, "hhhh:kg::0001")
+    assert [s.index for s in sentences] == [1, 2]
+    assert sentences[0].embed_text.startswith("Uppdrag och ansvar › Lex Sarah: Den som är")
+    assert sentences[0].id == "hhhh:kg::0001#1"
+    assert {s.content_hash for s in sentences} == {"h" * 64}
