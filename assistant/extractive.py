@@ -30,9 +30,17 @@ MARGIN = 0.015
 NUMBER_BONUS = 0.02
 LIST_PENALTY = 0.02
 _ASKS_NUMBER = re.compile(
-    r"\b(hur\s+(många|mycket|länge|ofta|lång|stor|gammal)|när|vilket\s+år|antal|andel|procent|"
+    r"\b(hur\s+(många|mycket|länge|ofta|lång|stor|gammal|snabbt)|när|vilket\s+år|antal|andel|procent|"
     r"how\s+(many|much|long|often)|when)\b",
     re.IGNORECASE,
+)
+DEFINITION_BONUS = 0.02
+_ASKS_DEFINITION = re.compile(
+    r"(vad\s+(är|innebär|betyder|menas\s+med|avses\s+med)|what\s+(is|are|does))\s+(?:en\s+|ett\s+|the\s+|a\s+)?(?P<term>.+?)[?.!]*$",
+    re.IGNORECASE,
+)
+_DEFINES = re.compile(
+    r"\b(är|innebär|betyder|avses|menas|kallas|handlar\s+om|definieras|utgör)\b", re.IGNORECASE
 )
 _ASKS_LIST = re.compile(
     r"\b(vilka|lista|räkna\s+upp|exempel\s+på|vad\s+ingår|which|list)\b", re.IGNORECASE
@@ -86,6 +94,8 @@ def score_by_meaning(
     asks for. Units that are not indexed (captions, headings, questions, boilerplate) are never
     candidates."""
     asks_number = bool(_ASKS_NUMBER.search(question))
+    asked = _ASKS_DEFINITION.match(question.strip())
+    defined = content_terms(asked.group("term")) if asked else set()
     scored = []
     seen: set[str] = set()
     for rank, p in enumerate(passages[:MAX_PASSAGES]):
@@ -99,6 +109,8 @@ def score_by_meaning(
             score = similarity[key] + LEXICAL_WEIGHT * coverage - RANK_PENALTY * rank
             if asks_number and _NUMBER.search(unit):
                 score += NUMBER_BONUS
+            if defined and defined <= terms and _DEFINES.search(unit):
+                score += DEFINITION_BONUS  # "Vad är X?": the sentence that says what X is
             if "\n" in unit and not _ASKS_LIST.search(question):
                 score -= LIST_PENALTY  # a whole list only when a list is asked for
             scored.append(Scored(rank, i, unit, score))

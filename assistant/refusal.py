@@ -23,7 +23,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -166,13 +166,23 @@ def novelty(
     return sum(not known(w) for w in words) / len(words)
 
 
+# A caseworker refused when the sources do answer loses trust fastest: the threshold is set
+# so that at most this share of the answerable questions the policy is fitted on is refused.
+MAX_FALSE_REFUSAL = 0.10
+
+
 def fit(
-    features: Sequence[Features], answerable: Sequence[bool], l2: float = 0.1, steps: int = 3000
+    features: Sequence[Features],
+    answerable: Sequence[bool],
+    l2: float = 0.1,
+    steps: int = 3000,
+    max_false_refusal: float = MAX_FALSE_REFUSAL,
 ) -> RefusalPolicy:
     """Plain logistic regression by gradient descent (a handful of features; no library needed).
 
     Features are standardised so gradient descent converges, and classes are weighted equally
-    because unanswerable questions are the minority."""
+    because unanswerable questions are the minority. The threshold is then the highest (most
+    refusing) one that refuses at most `max_false_refusal` of the answerable examples."""
     if len(features) != len(answerable) or len(set(answerable)) < 2:
         raise ValueError("fit needs answerable and unanswerable examples")
     n = len(features)
@@ -201,10 +211,14 @@ def fit(
         w = [w[d] - lr * (gw[d] / n + l2 * w[d]) for d in range(dims)]
     real = [w[d] / stds[d] for d in range(dims)]
     bias = b - sum(w[d] * means[d] / stds[d] for d in range(dims))
-    return RefusalPolicy(
+    policy = RefusalPolicy(
         bias=bias, w_dense=real[0], w_coverage=real[1], w_novelty=real[2], w_agreement=real[3],
         w_sentence=real[4], w_kind=real[5],
     )  # fmt: skip
+    answerable_p = sorted(policy.p_answerable(f) for f, a in zip(features, answerable, strict=True) if a)
+    allowed = int(max_false_refusal * len(answerable_p))  # refused: p < threshold
+    threshold = min(0.5, answerable_p[allowed]) if allowed < len(answerable_p) else 0.5
+    return replace(policy, threshold=threshold)
 
 
 # What a question asks for, and how that kind of thing is written (Swedish and English).
@@ -217,8 +231,9 @@ _ASKED_KINDS = {
     "time": (
         r"\b(när|hur\s+(länge|lång\s+tid|snabbt|ofta)|inom\s+hur|vilket\s+(år|datum)|"
         r"tidsgräns|frist(en)?|deadline|senast|when|how\s+(long|soon|often))\b",
-        r"\d|\b(dag|dagar|veck|månad|år|timm|genast|omedelbart|snarast|direkt|samma\s+dag|"
-        r"i\s+tid|regelbundet|årlig|varje)",
+        # word parts too: "arbetsdagar", "kvartalsvis", "halvårsvis"
+        r"\d|dag|veck|månad|timm|kvartal|\bår\b|årlig|årsvis|\b(genast|omedelbart|snarast|"
+        r"direkt|i\s+tid|regelbundet|varje)\b",
     ),
     "contact": (
         r"\b(telefonnummer|telefon|ringa|nummer\s+till|e-?post|mejl|mail|adress(en)?|"

@@ -86,8 +86,11 @@ def role_of(unit: str) -> str:
     if len(words) < 15 and re.search(r"https?://|www\.", first_line):
         return "caption"
     is_list = "\n" in unit
-    if not is_list and len(words) < 12 and not _SENTENCE_END.search(first_line):
-        return "heading"
+    if not is_list and not _SENTENCE_END.search(first_line):
+        if " – " in first_line:
+            return "caption"  # "Anmäla oro för barn – Stöd för … – Socialstyrelsen"
+        if len(words) < 20:
+            return "heading"
     return ANSWER
 
 

@@ -21,7 +21,7 @@ from ingest.loaders import docx, html, markdown, pdf, text
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 
 # Bump when loading or cleaning changes what comes out, so every document is re-indexed.
-LOADER_VERSION = "2"  # 2: answer sentences indexed beside the chunks
+LOADER_VERSION = "3"  # 2: answer sentences indexed beside the chunks; 3: titles are captions
 
 Loader = Callable[[bytes, DocumentMeta], tuple[DocumentMeta, list[Block]]]
 LOADERS: dict[str, Loader] = {
