@@ -74,10 +74,21 @@ def passage_to_dict(p: Passage, n: int | None = None, quote: str | None = None) 
         "quote": quote if quote is not None else "",
         "text": p.text,
         "score": round(p.score, 6),
+        # What each side saw, so a ranking can be explained: cosine of the chunk, BM25, and
+        # cosine of its best sentence (None where that side did not find it).
+        "scores": {
+            "dense": _rounded(p.dense_score),
+            "lexical": _rounded(p.lexical_score),
+            "sentence": _rounded(p.sentence_score),
+        },
     }
     if n is not None:
         data = {"n": n, **data}
     return data
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
 
 
 def answer_to_dict(answer: Answer) -> dict[str, Any]:

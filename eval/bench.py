@@ -70,6 +70,7 @@ def bench_indexing(settings: Settings, data_dir: Path) -> dict[str, Any]:
     return {
         "documents": len(report.added),
         "chunks": report.chunks,
+        "sentences": store.count_sentences(),  # answer sentences indexed beside the chunks
         "seed_corpus_seconds": round(seconds, 1),
         "chunks_per_second": round(report.chunks / seconds, 1),
         "embedding_passages_per_second": round(embed_rate, 1),

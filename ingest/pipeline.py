@@ -25,7 +25,9 @@ from ingest.loaders import content_hash, load_document
 from ingest.manifest import discover
 from ingest.material import chunk_sentences
 from ingest.settings import Settings
-from ingest.store import ChunkStore, stored_id
+from ingest.store import ChunkStore, iter_batches, stored_id
+
+SENTENCE_BATCH = 64  # answer sentences embedded per model call
 
 log = logging.getLogger(__name__)
 
@@ -135,13 +137,16 @@ def index_chunks(
     chunks: list[Chunk], store: ChunkStore, embedder: ChunkEmbedder, batch_size: int, bar: bool
 ) -> None:
     sentences = [s for c in chunks for s in chunk_sentences(c, stored_id(c))]
-    # Overlapping chunks share sentences: each distinct text is embedded once.
+    # Overlapping chunks share sentences: each distinct text is embedded once. Sentences are
+    # short, so they go in larger batches (the model sorts a batch by length and pads less).
     distinct = list(dict.fromkeys(s.embed_text for s in sentences))
-    texts = [c.embed_text for c in chunks] + distinct
+    batches = [
+        *iter_batches([c.embed_text for c in chunks], batch_size),
+        *iter_batches(distinct, SENTENCE_BATCH),
+    ]
     vectors: list[list[float]] = []
-    steps = range(0, len(texts), batch_size)
-    for start in tqdm(steps, desc=chunks[0].source, unit="batch", leave=False, disable=not bar):
-        vectors.extend(embedder.embed_documents(texts[start : start + batch_size]))
+    for texts in tqdm(batches, desc=chunks[0].source, unit="batch", leave=False, disable=not bar):
+        vectors.extend(embedder.embed_documents(list(texts)))
     by_text = dict(zip(distinct, vectors[len(chunks) :], strict=True))
     store.put_document(
         chunks, vectors[: len(chunks)], sentences, [by_text[s.embed_text] for s in sentences]

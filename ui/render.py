@@ -121,9 +121,12 @@ def source_detail(p: Passage, quote: str, key: str, section_text: Callable[[Pass
 
 
 def answer_body(answer: Answer, key: str, section_text: Callable[[Passage], str]) -> None:
-    """An answer as the chat shows it: notice, text, numbered sources (or nearest sections)."""
+    """An answer as the chat shows it: notice, how a follow-up was read, text, numbered
+    sources (or nearest sections)."""
     if answer.privacy_notice:
         st.warning(answer.privacy_notice, icon=":material/lock:")
+    if answer.standalone_question and answer.standalone_question != answer.question:
+        st.caption(f"Tolkad som: {plain(answer.standalone_question)}")
     if answer.refused:
         st.info(plain(answer.answer), icon=":material/search_off:")
         if answer.nearest:

@@ -140,6 +140,10 @@ def test_search_cli_ranks_passages(seed_settings, seed_index, monkeypatch, capsy
     assert len(ranked) == 3
     assert ranked[0]["section"].endswith("Lex Sarah")
     assert ranked[0]["score"] >= ranked[1]["score"] >= ranked[2]["score"]
+    # each passage explains its rank: the dense, lexical and best-sentence sides
+    assert set(ranked[0]["scores"]) == {"dense", "lexical", "sentence"}
+    assert any(r["scores"]["sentence"] is not None for r in ranked)
+    assert all(0.0 < r["scores"]["dense"] <= 1.0 for r in ranked if r["scores"]["dense"])
 
 
 def test_runnable_interface(seed_assistant) -> None:

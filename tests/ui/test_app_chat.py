@@ -100,6 +100,9 @@ def test_follow_up_uses_the_history_and_new_conversation_clears_it(at: AppTest) 
     ask(at, "Vad gäller vid sekretess?")
     ask(at, "När kan den brytas?")
     assert [m.name for m in at.chat_message] == ["user", "assistant"] * 2
+    read_as = [c.value for c in at.chat_message[3].caption if c.value.startswith("Tolkad som:")]
+    assert len(read_as) == 1 and "sekretess" in read_as[0].lower()  # what was searched
+    assert not [c for c in at.chat_message[1].caption if c.value.startswith("Tolkad som:")]
     at.button[0].click().run()  # "Ny konversation", the first button on the page
     assert at.button[0].label == "Ny konversation"
     assert not at.chat_message
