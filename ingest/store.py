@@ -41,8 +41,10 @@ _SENTENCES_SUFFIX = "__sentences"
 _DUMMY_VECTOR = [0.0]  # the registry needs no vectors; Chroma requires one
 _SQLITE = "chroma.sqlite3"
 # Chroma's Rust core panics on some damaged databases; pyo3 raises that as PanicException,
-# a BaseException. Every failure but an interrupt is translated into a StoreError.
-_CHROMA_FAILURES = (Exception, BaseException)
+# a BaseException. Every failure but an interrupt or an exit is translated into a StoreError:
+# Ctrl-C must stop an ingest, not be reported as a damaged index.
+_INTERRUPTS = (KeyboardInterrupt, SystemExit, GeneratorExit)
+_CHROMA_FAILURES = BaseException
 REBUILD_HINT = "bygg om det med `kunskapsguide ingest --rebuild`"
 
 
@@ -106,6 +108,8 @@ def make_client(settings: Settings) -> Any:
             )
         settings.chroma_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings())
+    except _INTERRUPTS:
+        raise
     except _CHROMA_FAILURES as exc:  # chromadb raises many types; translate at the boundary
         if settings.store == "server":  # a rebuild cannot help a server that does not answer
             where = f"Chroma-servern {settings.chroma_host}:{settings.chroma_port}"
@@ -262,7 +266,7 @@ class ChunkStore:
         with self._lock:
             try:
                 yield
-            except KunskapsguideError:
+            except (KunskapsguideError, *_INTERRUPTS):
                 raise
             except _CHROMA_FAILURES as exc:
                 if self._settings is not None and self._settings.store == "server":

@@ -186,3 +186,29 @@ def test_the_sentence_index_follows_add_change_remove_exactly(env) -> None:
     vector = embedder.embed_query("Inom hur många dagar dokumenteras hembesöket?")
     best = store.query_sentences(vector, 1)[0]
     assert best.text == "Hembesöket dokumenteras i journalen inom fem arbetsdagar."
+
+
+def test_ctrl_c_inside_a_store_call_stops_the_ingest_and_loses_nothing(env, monkeypatch) -> None:
+    """An interrupt is not a damaged index: it stops the ingest at once (no StoreError, no next
+    document), the old version stays live, and the next ingest finishes the update."""
+    settings, store, embedder = env
+    ingest(settings, store, embedder)
+    before = {c.id for c in store.live_chunks()}
+    path = settings.corpus_dir / "lokala-rutiner" / "hembesok.md"
+    path.write_text(ROUTINE.replace("tre arbetsdagar", "fem arbetsdagar"), encoding="utf-8")
+
+    def interrupted(**kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store._sentences, "upsert", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(settings, store, embedder)
+    monkeypatch.undo()
+
+    assert {c.id for c in store.live_chunks()} == before  # the old version, whole
+    texts = " ".join(c.text for c in store.live_chunks())
+    assert "tre arbetsdagar" in texts and "fem arbetsdagar" not in texts
+    finished = ingest(settings, store, embedder)
+    assert finished.updated == ("lokala-rutiner/hembesok.md",)
+    assert "fem arbetsdagar" in " ".join(c.text for c in store.live_chunks())
+    assert len(_sentence_texts(store)) == store.count_sentences()  # the orphans are gone
