@@ -12,7 +12,7 @@ from typing import Any
 from assistant.glossary import Glossary
 from assistant.lexical import LexicalIndex
 from assistant.spelling import SpellingIndex
-from assistant.textnorm import content_terms
+from assistant.textnorm import content_terms, is_english
 from assistant.types import Passage
 from ingest.embeddings import E5Embeddings
 from ingest.store import ChunkStore, StoredChunk, chunk_from_metadata
@@ -104,7 +104,10 @@ class HybridRetriever:
         dense = self.dense(vector, candidates)
         lexical = self.lexical(expanded, candidates)
         sentences = self.by_sentence(vector, candidates)
-        fused = fuse(lift(dense, sentences), lexical)
+        # An English question has few words in common with Swedish text: BM25 only adds noise
+        # to it, so it is answered from the dense side (which is multilingual).
+        english = is_english(question.split())
+        fused = fuse(lift(dense, sentences)) if english else fuse(lift(dense, sentences), lexical)
         passages = []
         seen_texts: set[str] = set()
         dense_scores = dict(dense)

@@ -180,3 +180,14 @@ def test_an_injected_instruction_in_a_document_changes_nothing(tmp_path: Path, e
     _assert_grounded(answer)
     assert "HACKAD" not in answer.answer
     assert "huvudregeln är att sekretess gäller" in answer.answer
+
+
+def test_an_english_question_is_ranked_by_the_dense_side(seed_assistant) -> None:
+    """Swedish BM25 adds only noise to an English question: its ranking is the multilingual
+    dense side's (chunk or best sentence, whichever is closer)."""
+    passages = seed_assistant.search("What is the duty to report under lex Sarah?", k=5).passages
+    closeness = [max(p.dense_score or 0.0, p.sentence_score or 0.0) for p in passages]
+    assert closeness == sorted(closeness, reverse=True)
+    assert passages[0].section_path.endswith("Lex Sarah")
+    swedish = seed_assistant.search("Vad innebär rapporteringsskyldigheten enligt lex Sarah?", k=5)
+    assert any(p.lexical_score for p in swedish.passages)  # Swedish questions use both sides

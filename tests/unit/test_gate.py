@@ -7,7 +7,7 @@ from eval.cli import GATE, check
 
 def summary(**overall: float) -> dict:
     measured = {
-        "hit@5": 0.81, "mrr@10": 0.71, "refusal_rate": 0.36, "false_refusal_rate": 0.13,
+        "hit@5": 0.83, "mrr@10": 0.71, "refusal_rate": 0.36, "false_refusal_rate": 0.12,
         "answer_precision": 0.47,
     }  # fmt: skip
     return {"configs": {"product": {"overall": measured | overall}}}
@@ -18,7 +18,7 @@ def test_the_measured_figures_pass() -> None:
 
 
 def test_each_threshold_fails_on_its_own() -> None:
-    assert check(summary(**{"hit@5": 0.7}), **GATE) == ["träff@5 0.700 < 0.79"]
+    assert check(summary(**{"hit@5": 0.7}), **GATE) == ["träff@5 0.700 < 0.8"]
     assert check(summary(**{"mrr@10": 0.5}), **GATE) == ["MRR@10 0.500 < 0.69"]
     assert check(summary(refusal_rate=0.3), **GATE) == ["avböjer obesvarbara 0.300 < 0.33"]
     assert check(summary(false_refusal_rate=0.2), **GATE) == ["felaktigt avböjda 0.200 > 0.15"]
