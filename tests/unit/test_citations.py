@@ -155,7 +155,9 @@ def test_source_label_of_an_unknown_kind_shows_the_key() -> None:
 REQUIRED = {"question", "answer", "refused", "citations", "retrieved", "mode", "timings_ms"}
 # Also present: what the UI and the feedback export use besides the required keys.
 EXTRA = {"nearest", "privacy_notice", "standalone_question", "flagged"}
-PASSAGE_KEYS = {"source", "title", "section", "page", "year", "kind", "quote", "text", "score"}
+PASSAGE_KEYS = {
+    "source", "title", "section", "page", "year", "kind", "quote", "text", "score", "scores",
+}  # fmt: skip
 
 
 def test_answer_to_dict_has_the_keys_of_the_json_contract() -> None:
@@ -185,6 +187,7 @@ def test_answer_to_dict_values() -> None:
         "quote": "Samtycke ska dokumenteras i akten.",
         "text": "Samtycke ska dokumenteras i akten.",
         "score": 0.032787,
+        "scores": {"dense": None, "lexical": None, "sentence": None},
     }
     retrieved = data["retrieved"][0]
     assert retrieved["quote"] == "" and "n" not in retrieved
