@@ -120,8 +120,12 @@ def discover(corpus_dir: Path, manifest_path: Path) -> tuple[list[DocumentMeta],
     metas: list[DocumentMeta] = []
     problems: list[ManifestProblem] = []
     listed: set[str] = set()
+    root = corpus_dir.resolve()
     for entry in entries:
         listed.add(entry.source)
+        if _leaves_corpus(corpus_dir / entry.source, root):
+            problems.append(ManifestProblem(entry.source, _LINK_MESSAGE.format(rel=entry.source)))
+            continue
         if not (corpus_dir / entry.source).is_file():
             problems.append(
                 ManifestProblem(
@@ -142,7 +146,9 @@ def discover(corpus_dir: Path, manifest_path: Path) -> tuple[list[DocumentMeta],
             or any(part.startswith(".") for part in path.relative_to(corpus_dir).parts)
         ):
             continue
-        if path.suffix.lower() in SUPPORTED_SUFFIXES:
+        if _leaves_corpus(path, root):
+            problems.append(ManifestProblem(rel, _LINK_MESSAGE.format(rel=rel)))
+        elif path.suffix.lower() in SUPPORTED_SUFFIXES:
             metas.append(_unlisted_meta(path, rel))
         else:  # a coordinator's .doc or .rtf must not vanish without a word
             problems.append(
@@ -154,6 +160,23 @@ def discover(corpus_dir: Path, manifest_path: Path) -> tuple[list[DocumentMeta],
                 )
             )
     return metas, problems
+
+
+_LINK_MESSAGE = (
+    "{rel}: filen är en länk (symlänk) och länkar följs inte, så att inget utanför korpusmappen "
+    "kan bli sökbart. Kopiera in själva filen i stället."
+)
+
+
+def _leaves_corpus(path: Path, root: Path) -> bool:
+    """True for a link, or a path through a linked folder, that points out of the corpus -
+    and for any link at all: a file in the corpus is a file, not a pointer elsewhere."""
+    if path.is_symlink():
+        return True
+    try:
+        return not path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a link loop
+        return True
 
 
 def _unlisted_meta(path: Path, rel: str) -> DocumentMeta:

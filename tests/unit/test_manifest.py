@@ -275,3 +275,29 @@ def test_the_real_manifest_validates_and_every_listed_file_exists() -> None:
     metas, problems = discover(REAL_CORPUS, REAL_CORPUS / "manifest.yaml")
     assert problems == []
     assert set(sources) <= {m.source for m in metas}
+
+
+def test_links_out_of_the_corpus_are_reported_not_followed(tmp_path: Path) -> None:
+    """A symlink in corpus/ (to /etc/passwd, say) must never become searchable."""
+    secret = tmp_path / "hemligt.txt"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    outside = tmp_path / "utanfor"
+    outside.mkdir()
+    (outside / "rutin.md").write_text("# Rutin\n\nText.\n", encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    (corpus / "lokala-rutiner").mkdir(parents=True)
+    (corpus / "lokala-rutiner" / "riktig.md").write_text("# Riktig\n\nText.\n", encoding="utf-8")
+    (corpus / "lokala-rutiner" / "passwd.md").symlink_to(secret)
+    (corpus / "lankad-mapp").symlink_to(outside, target_is_directory=True)
+    manifest = corpus / "manifest.yaml"
+    manifest.write_text(
+        "documents:\n  - source: lokala-rutiner/passwd.md\n    title: Lösenord\n", encoding="utf-8"
+    )
+
+    metas, problems = discover(corpus, manifest)
+
+    assert [m.source for m in metas] == ["lokala-rutiner/riktig.md"]
+    linked = {p.source for p in problems if "länk" in p.reason}
+    assert "lokala-rutiner/passwd.md" in linked
+    assert not any("hemligt" in m.source or "utanfor" in m.source for m in metas)
+    assert all("Kopiera in själva filen" in p.reason for p in problems if p.source in linked)
