@@ -1,8 +1,10 @@
 """The default answer mode: offline, instant, and nothing in it that is not in a source.
 
-Sentences of the retrieved passages are scored against the question (content terms, with the
-glossary's expansions counting too, and the passage's rank as a prior); the best few are
-quoted in reading order, each ending in its citation marker. A sentence that introduces a list
+Sentences of the retrieved passages are scored against the question and the best few are quoted
+in reading order, each ending in its citation marker. With the sentence index (the normal case)
+a sentence scores its e5 similarity to the question, adjusted for shared terms, passage rank and
+what the question asks for, and only indexed answer material is a candidate; without it (an index
+built before sentences were indexed), by shared content terms with the passage's rank as a prior. A sentence that introduces a list
 ("… är:") brings its list along, since it says nothing without it. The quoted text has its
 brackets hidden until `renumber`, so a footnote ("SoL [2].") is not taken for a marker.
 """

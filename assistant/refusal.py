@@ -181,8 +181,8 @@ def fit(
     """Plain logistic regression by gradient descent (a handful of features; no library needed).
 
     Features are standardised so gradient descent converges, and classes are weighted equally
-    because unanswerable questions are the minority. The threshold is then the highest (most
-    refusing) one that refuses at most `max_false_refusal` of the answerable examples."""
+    because unanswerable questions are the minority. The threshold is then lowered from 0.5,
+    where needed, until at most `max_false_refusal` of the answerable examples are refused."""
     if len(features) != len(answerable) or len(set(answerable)) < 2:
         raise ValueError("fit needs answerable and unanswerable examples")
     n = len(features)

@@ -388,7 +388,7 @@ class ChunkStore:
         """Delete chunks and sentences of versions that are not live (left by an interrupted
         update); returns how many chunks went."""
         live = self.live_hashes()
-        removed = 0
+        removed: list[int] = []
         with self._guard("städning av inaktuella textavsnitt"):
             for collection in (self._chunks, self._sentences):
                 got = collection.get(include=["metadatas"])
@@ -399,8 +399,8 @@ class ChunkStore:
                 ]
                 for start in range(0, len(stale), 1000):
                     collection.delete(ids=stale[start : start + 1000])
-                removed = removed or len(stale)
-        return removed
+                removed.append(len(stale))
+        return removed[0]
 
     def reset(self) -> None:
         """Start an empty index. An embedded index too damaged to delete from is wiped."""
