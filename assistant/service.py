@@ -38,7 +38,7 @@ from ingest.errors import (
 from ingest.pipeline import holding_writer_lock
 from ingest.sentences import split_sentences
 from ingest.settings import Settings
-from ingest.store import ChunkStore, discard_embedded_index, make_client
+from ingest.store import ChunkStore, discard_embedded_index
 
 log = logging.getLogger(__name__)
 
@@ -81,14 +81,10 @@ def open_index(
     except IndexMismatchError:
         if not allow_mismatch:
             raise
-        client = make_client(settings)
-        for name in (settings.collection, settings.collection + "__documents"):
-            try:
-                client.delete_collection(name)
-            except Exception:  # already gone
-                log.debug("no collection %s to delete", name)
-        store = ChunkStore(
-            client, settings.collection, embedder.model_id, embedder.dimension, settings
+        # A rebuild with another model: it is built beside the old index and replaces it
+        # when complete (ingest.pipeline), so nothing is deleted here.
+        store = ChunkStore.open(
+            settings, embedder.model_id, embedder.dimension, verify_model=False
         )
     except StoreError:
         # A rebuild (allow_mismatch) starts afresh from an embedded index too damaged to open.
@@ -156,7 +152,8 @@ class Assistant:
             log.info("an ingest is running; the index is re-read after it")
 
     def _follow_index(self) -> None:
-        if self._live is None or self._live_hashes() != self._live:
+        store = self.retriever.store
+        if self._live is None or self._live_hashes() != self._live or store.switched():
             self.refresh()
 
     def search(self, question: str, k: int | None = None) -> SearchResult:

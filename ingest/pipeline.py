@@ -20,12 +20,12 @@ from tqdm import tqdm
 
 from ingest.chunk import chunk_document
 from ingest.documents import Chunk, DocumentMeta, LoadedDocument
-from ingest.errors import DocumentError, IndexLockedError, KunskapsguideError
+from ingest.errors import DocumentError, IndexLockedError, StoreError
 from ingest.loaders import content_hash, load_document
 from ingest.manifest import discover
 from ingest.material import chunk_sentences
 from ingest.settings import Settings
-from ingest.store import ChunkStore, iter_batches, stored_id
+from ingest.store import ChunkStore, iter_batches, storage_fault, stored_id
 
 SENTENCE_BATCH = 64  # answer sentences embedded per model call
 
@@ -59,6 +59,8 @@ class IngestReport:
     embedded_chunks: int = 0  # chunks embedded in this run
     seconds: float = 0.0
     garbage_collected: int = 0
+    rebuilt: bool = False
+    abandoned_rebuild: bool = False  # an interrupted rebuild's leftovers were dropped
 
     @property
     def ok(self) -> bool:
@@ -74,6 +76,8 @@ class IngestReport:
             "chunks": self.chunks,
             "embedded_chunks": self.embedded_chunks,
             "seconds": round(self.seconds, 2),
+            "rebuilt": self.rebuilt,
+            "abandoned_rebuild": self.abandoned_rebuild,
         }
 
 
@@ -93,7 +97,10 @@ LOCK_TIMEOUT = 5.0
 
 
 def writer_lock(settings: Settings, timeout: float = 0.0) -> FileLock:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(storage_fault(settings.data_dir, exc) or str(exc)) from exc
     return FileLock(str(settings.data_dir / "index.lock"), timeout=timeout)
 
 
@@ -107,6 +114,8 @@ def holding_writer_lock(settings: Settings, timeout: float = LOCK_TIMEOUT) -> It
         raise IndexLockedError(
             "Indexering pågår redan i en annan process. Vänta tills den är klar och försök igen."
         ) from exc
+    except OSError as exc:  # a read-only or full data folder: the lock file cannot be made
+        raise StoreError(storage_fault(settings.data_dir, exc) or str(exc)) from exc
     try:
         yield
     finally:
@@ -114,10 +123,15 @@ def holding_writer_lock(settings: Settings, timeout: float = LOCK_TIMEOUT) -> It
 
 
 def prepare_chunks(
-    path: Path, meta: DocumentMeta, settings: Settings, embedder: ChunkEmbedder
+    path: Path,
+    meta: DocumentMeta,
+    settings: Settings,
+    embedder: ChunkEmbedder,
+    raw: bytes | None = None,
 ) -> tuple[LoadedDocument, list[Chunk]]:
-    """Load and chunk one document (no index change). Raises DocumentError."""
-    doc = load_document(path, meta, max_bytes=int(settings.max_file_mb * 1024 * 1024))
+    """Load and chunk one document (no index change); `raw`, when given, are the bytes the
+    caller hashed, so what is indexed is what was hashed. Raises DocumentError."""
+    doc = load_document(path, meta, max_bytes=int(settings.max_file_mb * 1024 * 1024), raw=raw)
     chunks = chunk_document(
         doc,
         count_tokens=embedder.count_tokens,
@@ -177,12 +191,17 @@ def _ingest_locked(
     on_document: Callable[[int, int, str], None] | None,
 ) -> IngestReport:
     started = time.perf_counter()
-    if rebuild:
-        store.reset()
+    abandoned = store.drop_abandoned_generations()
+    if abandoned:
+        log.warning("dropped the leftovers of an interrupted rebuild: %s", abandoned)
     collected = store.collect_garbage()
     metas, problems = discover(settings.corpus_dir, settings.manifest_path)
     run = _Run(failed=[Failure(p.source, p.reason) for p in problems])
     live = store.live_hashes()
+    # A rebuild writes every document into a new generation beside the live index, and
+    # switches to it only when all are written: a rebuild that is killed, or hits a full
+    # disk, leaves the previous index searchable and whole.
+    target = _new_generation(store) if rebuild else store
     seen: set[str] = set()
     for i, meta in enumerate(tqdm(metas, desc="Indexerar", unit="dok", disable=not progress)):
         if on_document:
@@ -190,27 +209,29 @@ def _ingest_locked(
         seen.add(meta.doc_id)
         path = settings.corpus_dir / meta.source
         try:
-            digest = content_hash(path.read_bytes(), meta)
+            before = _file_state(path)
+            raw = path.read_bytes()
         except OSError as exc:
-            run.failed.append(Failure(meta.source, f"Filen kunde inte läsas: {exc}"))
+            run.failed.append(Failure(meta.source, f"{meta.source}: filen kunde inte läsas: {exc}"))
             continue
-        if live.get(meta.doc_id) == digest:
+        digest = content_hash(raw, meta)
+        if not rebuild and live.get(meta.doc_id) == digest:
             run.skipped.append(meta.source)
             continue
-        try:
-            _, chunks = prepare_chunks(path, meta, settings, embedder)
-            index_chunks(chunks, store, embedder, settings.embedding_batch_size, progress)
-        except KunskapsguideError as exc:
-            log.warning("skipped %s: %s", meta.source, exc)
-            run.failed.append(Failure(meta.source, str(exc)))
+        chunks = _prepare_or_report(path, meta, raw, before, settings, embedder, run)
+        if chunks is None:
             continue
+        index_chunks(chunks, target, embedder, settings.embedding_batch_size, progress)
         run.embedded += len(chunks)
-        (run.updated if meta.doc_id in live else run.added).append(meta.source)
+        (run.updated if meta.doc_id in live and not rebuild else run.added).append(meta.source)
     # A manifest entry whose file vanished keeps its old chunks out: it is removed too,
     # and reported as failed above, so the coordinator sees it.
     for doc_id in sorted(set(live) - seen):
-        store.delete_document(doc_id)
+        if not rebuild:
+            store.delete_document(doc_id)
         run.removed.append(doc_id)
+    if rebuild:
+        store.switch_to(target)
     return IngestReport(
         added=tuple(run.added),
         updated=tuple(run.updated),
@@ -221,4 +242,68 @@ def _ingest_locked(
         embedded_chunks=run.embedded,
         seconds=time.perf_counter() - started,
         garbage_collected=collected,
+        rebuilt=rebuild,
+        abandoned_rebuild=bool(abandoned),
     )
+
+
+def _new_generation(store: ChunkStore) -> ChunkStore:
+    """A new generation to rebuild into; an embedded index too damaged even for that is wiped
+    (its old version is not searchable anyway) and rebuilt in place."""
+    try:
+        return store.start_generation()
+    except StoreError:
+        if not store.can_wipe():
+            raise
+        log.warning("the index is too damaged for a new generation; it is wiped and rebuilt")
+        store.wipe()
+        return store
+
+
+def _file_state(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _prepare_or_report(
+    path: Path,
+    meta: DocumentMeta,
+    raw: bytes,
+    before: tuple[int, int],
+    settings: Settings,
+    embedder: ChunkEmbedder,
+    run: _Run,
+) -> list[Chunk] | None:
+    """The document's chunks, or None with the reason recorded: one bad document is reported
+    and skipped, whatever its loader raised, and the rest of the corpus goes on."""
+    try:
+        _, chunks = prepare_chunks(path, meta, settings, embedder, raw=raw)
+        changed = _file_state(path) != before
+    except DocumentError as exc:
+        log.warning("skipped %s: %s", meta.source, exc)
+        run.failed.append(Failure(meta.source, str(exc)))
+        return None
+    except OSError as exc:
+        run.failed.append(Failure(meta.source, f"{meta.source}: filen kunde inte läsas: {exc}"))
+        return None
+    except Exception as exc:  # the document boundary: a loader bug must not stop the corpus
+        log.exception("skipped %s after an unexpected error", meta.source)
+        run.failed.append(
+            Failure(
+                meta.source,
+                f"{meta.source}: dokumentet kunde inte läsas ({type(exc).__name__}). Det "
+                "hoppades över; övriga dokument indexerades. Spara om filen (till exempel som "
+                "PDF eller .docx) och lägg in den igen.",
+            )
+        )
+        return None
+    if changed:
+        run.failed.append(
+            Failure(
+                meta.source,
+                f"{meta.source}: filen ändrades medan den lästes och indexerades därför inte. "
+                "Kör `kunskapsguide ingest` igen när filen är färdigsparad.",
+            )
+        )
+        return None
+    return chunks

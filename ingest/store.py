@@ -16,14 +16,19 @@ Whatever Chroma raises is translated at this boundary into a `StoreError` that s
 
 from __future__ import annotations
 
+import atexit
+import errno
 import json
 import logging
+import os
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import chromadb
@@ -38,6 +43,10 @@ log = logging.getLogger(__name__)
 
 _REGISTRY_SUFFIX = "__documents"
 _SENTENCES_SUFFIX = "__sentences"
+# A rebuild writes a new generation of the three collections beside the live one and switches
+# this pointer only when it is complete; generation 0 has the plain names (older indexes).
+_POINTER_SUFFIX = "__current"
+_GENERATION_INFIX = "__g"
 _DUMMY_VECTOR = [0.0]  # the registry needs no vectors; Chroma requires one
 _SQLITE = "chroma.sqlite3"
 # Chroma's Rust core panics on some damaged databases; pyo3 raises that as PanicException,
@@ -46,6 +55,13 @@ _SQLITE = "chroma.sqlite3"
 _INTERRUPTS = (KeyboardInterrupt, SystemExit, GeneratorExit)
 _CHROMA_FAILURES = BaseException
 REBUILD_HINT = "bygg om det med `kunskapsguide ingest --rebuild`"
+# A write that has not returned in this time is reported (Chroma has been seen to hang on a
+# full disk), so an ingest never holds the writer lock unbounded.
+WRITE_SECONDS = 300.0
+# Below this much free space a failed write is reported as a full disk, not as damage.
+LOW_DISK_BYTES = 16 * 1024 * 1024
+_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+_DENIED_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS}
 
 
 @dataclass(frozen=True)
@@ -106,6 +122,8 @@ def make_client(settings: Settings) -> Any:
                 headers=headers,
                 settings=chroma_settings(),
             )
+        if read_only_index(settings):
+            return chromadb.PersistentClient(path=_reading_copy(settings), settings=chroma_settings())
         settings.chroma_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings())
     except _INTERRUPTS:
@@ -120,8 +138,93 @@ def make_client(settings: Settings) -> Any:
         else:
             _forget_failed_system(str(settings.chroma_dir))
             where = f"indexet i {settings.chroma_dir}"
-            advice = f"Kontrollera inställningarna, eller {REBUILD_HINT}."
+            advice = storage_fault(settings.chroma_dir, exc) or (
+                f"Kontrollera inställningarna, eller {REBUILD_HINT}."
+            )
         raise StoreError(f"Kunde inte öppna {where} ({exc}). {advice}") from exc
+
+
+def read_only_index(settings: Settings) -> bool:
+    """An embedded index in a folder this process may not write to. Chroma cannot even read
+    such an index (it writes while opening), so it is searched from a copy."""
+    folder = settings.chroma_dir
+    if settings.store != "embedded" or not (folder / _SQLITE).exists():
+        return False
+    try:
+        read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+    return read_only or not all(os.access(p, os.W_OK) for p in (folder, folder / _SQLITE))
+
+
+def _reading_copy(settings: Settings) -> str:
+    """A temporary copy of a read-only index, removed when the process ends."""
+    copy = Path(tempfile.mkdtemp(prefix="kunskapsguide-index-")) / "chroma"
+    atexit.register(shutil.rmtree, copy.parent, True)
+    shutil.copytree(settings.chroma_dir, copy)
+    log.warning("the index in %s is read-only; searching a copy in %s", settings.chroma_dir, copy)
+    return str(copy)
+
+
+def storage_fault(folder: Path, exc: BaseException | None = None) -> str | None:
+    """A Swedish explanation when a write failed because the disk is full or the folder is
+    not writable - faults that a rebuild cannot mend and must not be advised for. None when
+    neither is the case (then the index itself may be damaged)."""
+    codes = set()
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno is not None:
+            codes.add(exc.errno)
+        text = str(exc).lower()
+        if "disk is full" in text or "no space left" in text:
+            codes.add(errno.ENOSPC)
+        if "readonly database" in text or "read-only file system" in text:
+            codes.add(errno.EROFS)
+        exc = exc.__cause__ or exc.__context__
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        free = shutil.disk_usage(probe).free
+        read_only = bool(os.statvfs(probe).f_flag & os.ST_RDONLY)
+    except OSError:
+        free, read_only = LOW_DISK_BYTES, False
+    if codes & _FULL_ERRNOS or free < LOW_DISK_BYTES:
+        return (
+            f"Disken där indexet ligger ({probe}) är full: {free // (1024 * 1024)} MB ledigt. "
+            "Frigör utrymme och kör `kunskapsguide ingest` igen. Indexet är inte skadat och "
+            "ska inte byggas om; det som redan var indexerat går fortfarande att söka i."
+        )
+    if read_only or codes & _DENIED_ERRNOS or not os.access(probe, os.W_OK):
+        return (
+            f"Programmet får inte skriva i {probe} (skrivskyddad mapp eller saknad behörighet). "
+            "Ge skrivbehörighet till datamappen (KG_DATA_DIR) och kör igen. Indexet är inte "
+            "skadat; det som redan var indexerat går fortfarande att söka i."
+        )
+    return None
+
+
+def within(seconds: float, doing: str, call: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run one store write on a helper thread and give up waiting after `seconds`."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = call(*args, **kwargs)
+        except BaseException as exc:  # handed to the caller's thread below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name="chroma-write", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise StoreError(
+            f"Indexet svarade inte inom {seconds:.0f} s vid {doing}. Är disken full eller "
+            "mycket långsam? Kontrollera disken och kör `kunskapsguide ingest` igen; det som "
+            "redan var indexerat går fortfarande att söka i."
+        )
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
 
 
 def _check_embedded_dir(settings: Settings) -> None:
@@ -194,6 +297,26 @@ def _sentence_metadata(sentence: Sentence) -> dict[str, Any]:
     }
 
 
+def generation_names(base: str, generation: int) -> tuple[str, str, str]:
+    """The chunk, registry and sentence collection names of one generation of an index."""
+    stem = base if generation == 0 else f"{base}{_GENERATION_INFIX}{generation}"
+    return stem, stem + _REGISTRY_SUFFIX, stem + _SENTENCES_SUFFIX
+
+
+def _generation_of(base: str, name: str) -> int | None:
+    """The generation a collection name belongs to, or None for names not of this index."""
+    for gen_name in (base, base + _REGISTRY_SUFFIX, base + _SENTENCES_SUFFIX):
+        if name == gen_name:
+            return 0
+    prefix = base + _GENERATION_INFIX
+    if not name.startswith(prefix):
+        return None
+    number = name[len(prefix) :].split("__", 1)[0]
+    if not number.isdigit() or name not in generation_names(base, int(number)):
+        return None
+    return int(number)
+
+
 def stored_id(chunk: Chunk) -> str:
     return f"{chunk.content_hash[:12]}:{chunk.chunk_id}"
 
@@ -211,29 +334,56 @@ class ChunkStore:
         model_id: str,
         dimension: int,
         settings: Settings | None = None,
+        *,
+        generation: int | None = None,
+        verify_model: bool = True,
     ) -> None:
         self._client = client
         self.name = name
         self.model_id = model_id
         self.dimension = dimension
         self._settings = settings
+        self._verify_model = verify_model
+        self.write_seconds = WRITE_SECONDS
+        self.read_only = settings is not None and read_only_index(settings)
         # Streamlit sessions are threads sharing one store: no read while `reload` swaps clients.
         self._lock = threading.RLock()
+        self.generation = self._live_generation() if generation is None else generation
         self._open_collections()
 
     @classmethod
-    def open(cls, settings: Settings, model_id: str, dimension: int) -> ChunkStore:
+    def open(
+        cls, settings: Settings, model_id: str, dimension: int, *, verify_model: bool = True
+    ) -> ChunkStore:
         client = make_client(settings)
         try:
-            return cls(client, settings.collection, model_id, dimension, settings)
+            return cls(
+                client, settings.collection, model_id, dimension, settings,
+                verify_model=verify_model,
+            )  # fmt: skip
         except BaseException:
             _close(client)
             raise
 
+    def _live_generation(self) -> int:
+        """The generation the pointer names (0 when there is no pointer: an older index)."""
+        try:
+            pointer = self._client.get_collection(self.name + _POINTER_SUFFIX)
+            got = pointer.get(ids=["current"], include=["metadatas"])
+        except NotFoundError:
+            return 0
+        except Exception as exc:
+            raise StoreError(
+                f"Indexet kunde inte läsas ({exc}). Det kan vara skadat: {REBUILD_HINT}."
+            ) from exc
+        metas = got.get("metadatas") or []
+        return int((metas[0] or {}).get("generation", 0)) if metas else 0
+
     def _open_collections(self) -> None:
+        chunks, registry, sentences = generation_names(self.name, self.generation)
         try:
             self._chunks = self._client.get_or_create_collection(
-                name=self.name,
+                name=chunks,
                 embedding_function=None,
                 metadata={
                     "hnsw:space": "cosine",
@@ -242,10 +392,10 @@ class ChunkStore:
                 },
             )
             self._registry = self._client.get_or_create_collection(
-                name=self.name + _REGISTRY_SUFFIX, embedding_function=None
+                name=registry, embedding_function=None
             )
             self._sentences = self._client.get_or_create_collection(
-                name=self.name + _SENTENCES_SUFFIX,
+                name=sentences,
                 embedding_function=None,
                 metadata={"hnsw:space": "cosine", "model_id": self.model_id},
             )
@@ -254,11 +404,95 @@ class ChunkStore:
                 f"Indexet kunde inte läsas ({exc}). Det kan vara skadat: {REBUILD_HINT}."
             ) from exc
         built_with = (self._chunks.metadata or {}).get("model_id")
-        if built_with and built_with != self.model_id:
+        if self._verify_model and built_with and built_with != self.model_id:
             raise IndexMismatchError(
                 f"Indexet byggdes med inbäddningsmodellen '{built_with}', men inställningen är "
                 f"'{self.model_id}'. Bygg om indexet med `kunskapsguide ingest --rebuild`."
             )
+
+    # --- generations (rebuild beside the live index, switch when complete) ------------------
+
+    def _generations(self) -> set[int]:
+        """Every generation that has a collection in the database."""
+        names = [getattr(c, "name", c) for c in self._client.list_collections()]
+        return {g for n in names if (g := _generation_of(self.name, str(n))) is not None}
+
+    def start_generation(self) -> ChunkStore:
+        """An empty new generation of this index, written beside the live one. Readers keep
+        the live one until `switch_to`; an abandoned generation is dropped by
+        `drop_abandoned_generations`."""
+        self._check_writable()
+        with self._guard("start av en ombyggnad av indexet"):
+            generation = max(self._generations() | {self.generation}) + 1
+            self._drop_generation(generation)
+            return ChunkStore(
+                self._client, self.name, self.model_id, self.dimension, self._settings,
+                generation=generation,
+            )  # fmt: skip
+
+    def switch_to(self, new: ChunkStore) -> None:
+        """Make `new`'s generation the live one (one write), then drop the old generation."""
+        self._check_writable()
+        old = self.generation
+        with self._guard("byte till det ombyggda indexet"):
+            pointer = self._client.get_or_create_collection(
+                name=self.name + _POINTER_SUFFIX, embedding_function=None
+            )
+            pointer.upsert(
+                ids=["current"], embeddings=[_DUMMY_VECTOR],
+                metadatas=[{"generation": new.generation}],
+            )  # fmt: skip
+            self.generation = new.generation
+            self._verify_model = True
+            self._open_collections()
+            if old != new.generation:
+                self._drop_generation(old)
+
+    def switched(self) -> bool:
+        """Whether a rebuild elsewhere made another generation live (then `reload`)."""
+        try:
+            return self._live_generation() != self.generation
+        except StoreError:
+            return True
+
+    def drop_abandoned_generations(self) -> list[int]:
+        """Drop generations that are not live (left by an interrupted rebuild)."""
+        self._check_writable()
+        with self._guard("städning efter en avbruten ombyggnad"):
+            abandoned = sorted(self._generations() - {self.generation})
+            for generation in abandoned:
+                self._drop_generation(generation)
+        return abandoned
+
+    def can_wipe(self) -> bool:
+        """Whether `wipe` may delete this index: an embedded one whose disk is writable."""
+        settings = self._settings
+        return (
+            settings is not None
+            and settings.store == "embedded"
+            and storage_fault(settings.chroma_dir) is None
+        )
+
+    def wipe(self) -> None:
+        """Delete an embedded index from disk and start an empty one (generation 0). For an
+        index too damaged to rebuild beside; the corpus rebuilds it."""
+        if self._settings is None or not self.can_wipe():
+            raise StoreError("Indexet kan inte tömmas här; bygg om det med en ny datamapp.")
+        with self._lock:
+            log.warning("wiping the index in %s", self._settings.chroma_dir)
+            _close(self._client)
+            discard_embedded_index(self._settings)
+            self._client = make_client(self._settings)
+            self.generation = 0
+            self._verify_model = True
+            self._open_collections()
+
+    def _drop_generation(self, generation: int) -> None:
+        for name in generation_names(self.name, generation):
+            try:
+                self._client.delete_collection(name)
+            except NotFoundError:
+                log.debug("collection %s did not exist", name)
 
     @contextmanager
     def _guard(self, doing: str) -> Iterator[None]:
@@ -275,7 +509,8 @@ class ChunkStore:
                     advice = f"Kontrollera att servern kör. Är indexet skadat: {REBUILD_HINT}."
                 else:
                     where = "Indexet"
-                    advice = f"Det kan vara skadat: {REBUILD_HINT}."
+                    fault = self._settings and storage_fault(self._settings.chroma_dir, exc)
+                    advice = fault or f"Det kan vara skadat: {REBUILD_HINT}."
                 raise StoreError(
                     f"{where} kunde inte användas vid {doing} ({type(exc).__name__}: {exc}). "
                     f"{advice}"
@@ -288,6 +523,7 @@ class ChunkStore:
             if self._settings is not None:
                 _close(self._client)  # the last client of a path stops Chroma's cached system
                 self._client = make_client(self._settings)
+            self.generation = self._live_generation()
             self._open_collections()
             if self._chunks.count():  # load the vector index now, not mid-ingest later
                 self._chunks.query(query_embeddings=[[1.0] * self.dimension], n_results=1)
@@ -338,24 +574,27 @@ class ChunkStore:
             raise StoreError("Antalet vektorer stämmer inte med antalet textavsnitt.")
         first = chunks[0]
         ids = [stored_id(c) for c in chunks]
-        with self._guard(f"sparande av {first.source}"):
+        doing = f"sparande av {first.source}"
+        with self._guard(doing):
             batch = max(1, int(self._client.get_max_batch_size()))
             for start in range(0, len(ids), batch):
                 end = start + batch
-                self._chunks.upsert(
+                self._write(
+                    doing, self._chunks.upsert,
                     ids=ids[start:end],
                     embeddings=[list(map(float, v)) for v in vectors[start:end]],
                     documents=[c.text for c in chunks[start:end]],
                     metadatas=[_chunk_metadata(c) for c in chunks[start:end]],
-                )
+                )  # fmt: skip
             for start in range(0, len(sentences), batch):
                 part = sentences[start : start + batch]
-                self._sentences.upsert(
+                self._write(
+                    doing, self._sentences.upsert,
                     ids=[x.id for x in part],
                     embeddings=[list(map(float, v)) for v in sentence_vectors[start : start + batch]],
                     documents=[x.text for x in part],
                     metadatas=[_sentence_metadata(x) for x in part],
-                )
+                )  # fmt: skip
             record = {
                 "source": first.source,
                 "title": first.title,
@@ -368,12 +607,26 @@ class ChunkStore:
             if first.year is not None:
                 record["year"] = first.year
             # The flip: from here on readers see the new version.
-            self._registry.upsert(
-                ids=[first.doc_id], embeddings=[_DUMMY_VECTOR], metadatas=[record]
+            self._write(
+                doing, self._registry.upsert,
+                ids=[first.doc_id], embeddings=[_DUMMY_VECTOR], metadatas=[record],
+            )  # fmt: skip
+            self._write(doing, self._delete_versions_except, first.doc_id, first.content_hash)
+
+    def _write(self, doing: str, call: Any, *args: Any, **kwargs: Any) -> Any:
+        self._check_writable()
+        return within(self.write_seconds, doing, call, *args, **kwargs)
+
+    def _check_writable(self) -> None:
+        """A read-only index is searched from a copy: a write there would be lost."""
+        if self.read_only and self._settings is not None:
+            raise StoreError(
+                storage_fault(self._settings.chroma_dir)
+                or f"Indexet i {self._settings.chroma_dir} är skrivskyddat."
             )
-            self._delete_versions_except(first.doc_id, first.content_hash)
 
     def delete_document(self, doc_id: str) -> None:
+        self._check_writable()
         with self._guard(f"borttagning av {doc_id}"):
             self._registry.delete(ids=[doc_id])
             self._chunks.delete(where={"doc_id": doc_id})
@@ -387,6 +640,7 @@ class ChunkStore:
     def collect_garbage(self) -> int:
         """Delete chunks and sentences of versions that are not live (left by an interrupted
         update); returns how many chunks went."""
+        self._check_writable()
         live = self.live_hashes()
         removed: list[int] = []
         with self._guard("städning av inaktuella textavsnitt"):
@@ -401,29 +655,6 @@ class ChunkStore:
                     collection.delete(ids=stale[start : start + 1000])
                 removed.append(len(stale))
         return removed[0]
-
-    def reset(self) -> None:
-        """Start an empty index. An embedded index too damaged to delete from is wiped."""
-        damaged: Exception | None = None
-        with self._lock:
-            for name in (self.name, self.name + _REGISTRY_SUFFIX, self.name + _SENTENCES_SUFFIX):
-                try:
-                    self._client.delete_collection(name)
-                except NotFoundError:  # a collection that does not exist is already reset
-                    log.debug("collection %s did not exist", name)
-                except Exception as exc:
-                    damaged = exc
-            if damaged is not None and self._settings is not None:
-                if self._settings.store != "embedded":
-                    raise StoreError(
-                        f"Indexet på Chroma-servern kunde inte tömmas ({damaged}). "
-                        "Kontrollera servern."
-                    ) from damaged
-                log.warning("index damaged (%s); wiping %s", damaged, self._settings.chroma_dir)
-                _close(self._client)
-                discard_embedded_index(self._settings)
-                self._client = make_client(self._settings)
-            self._open_collections()
 
     # --- reads ----------------------------------------------------------------------------
 

@@ -42,8 +42,11 @@ _SUFFIX_FORMATS = {
 }
 
 
-def load_document(path: Path, meta: DocumentMeta, max_bytes: int) -> LoadedDocument:
-    """Read, check and parse one file. Raises UnreadableDocumentError or UnsupportedFileError."""
+def load_document(
+    path: Path, meta: DocumentMeta, max_bytes: int, *, raw: bytes | None = None
+) -> LoadedDocument:
+    """Read, check and parse one file (or `raw`, the bytes the caller read and hashed).
+    Raises UnreadableDocumentError or UnsupportedFileError."""
     name = meta.source or path.name
     if not path.is_file():
         raise UnreadableDocumentError(
@@ -52,7 +55,7 @@ def load_document(path: Path, meta: DocumentMeta, max_bytes: int) -> LoadedDocum
             path=name,
         )
     loader = LOADERS[document_format(path, meta)]
-    size = path.stat().st_size
+    size = len(raw) if raw is not None else path.stat().st_size
     if size == 0:
         raise UnreadableDocumentError(
             f"{name}: filen är tom. Spara dokumentet på nytt och lägg in det igen.", path=name
@@ -63,7 +66,7 @@ def load_document(path: Path, meta: DocumentMeta, max_bytes: int) -> LoadedDocum
             "Dela upp dokumentet eller höj KG_MAX_FILE_MB.",
             path=name,
         )
-    raw = path.read_bytes()
+    raw = path.read_bytes() if raw is None else raw
     loaded_meta, blocks = loader(raw, meta)
     blocks = [block for block in blocks if block.text.strip()]
     if not blocks:

@@ -375,6 +375,51 @@ def test_opening_with_another_model_is_an_index_mismatch(
     again.close()
 
 
+def test_a_rebuild_is_written_beside_the_index_and_switched_when_complete(
+    store_settings: Settings, store: ChunkStore, counting: CountingEmbedder
+) -> None:
+    ingest(store_settings, store, counting)
+    expected = expected_ids(store_settings, counting)
+    reader = ChunkStore.open(store_settings, counting.model_id, counting.dimension)
+    try:
+        rebuilt = ingest(store_settings, store, counting, rebuild=True)
+
+        assert rebuilt.ok and rebuilt.rebuilt and sorted(rebuilt.added) == sorted(FILES)
+        assert_index_is(store, expected)
+        # Another client (an app) notices the switch and reads the new generation.
+        assert reader.switched()
+        reader.reload()
+        assert not reader.switched() and reader.generation == store.generation == 1
+        assert_index_is(reader, expected)
+    finally:
+        reader.close()
+    names = {c.name for c in store._client.list_collections()}
+    ours = {n for n in names if n.startswith(store_settings.collection)}
+    base = store_settings.collection
+    assert ours == {
+        f"{base}__g1", f"{base}__g1__documents", f"{base}__g1__sentences", f"{base}__current",
+    }  # fmt: skip
+
+
+def test_a_rebuild_with_another_model_replaces_the_old_index(
+    store_settings: Settings, store: ChunkStore, counting: CountingEmbedder
+) -> None:
+    from tests.fakes import HashEmbeddings
+
+    ingest(store_settings, store, counting)
+    other = HashEmbeddings()
+    _, rebuilding = open_index(store_settings, embedder=other, allow_mismatch=True)  # type: ignore[arg-type]
+    try:
+        report = ingest(store_settings, rebuilding, other, rebuild=True)
+        assert report.ok and sorted(report.added) == sorted(FILES)
+        assert rebuilding.count_sentences() > rebuilding.count() > 0
+    finally:
+        rebuilding.close()
+    ChunkStore.open(store_settings, other.model_id, other.dimension).close()
+    with pytest.raises(IndexMismatchError):
+        ChunkStore.open(store_settings, counting.model_id, counting.dimension)
+
+
 # --- the server alone ----------------------------------------------------------------------
 
 
