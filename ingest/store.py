@@ -17,7 +17,6 @@ Whatever Chroma raises is translated at this boundary into a `StoreError` that s
 from __future__ import annotations
 
 import atexit
-import errno
 import json
 import logging
 import os
@@ -38,6 +37,7 @@ from chromadb.errors import NotFoundError
 from ingest.documents import Chunk, Sentence
 from ingest.errors import EmptyIndexError, IndexMismatchError, KunskapsguideError, StoreError
 from ingest.settings import Settings
+from ingest.storage import disk_problem
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +58,6 @@ REBUILD_HINT = "bygg om det med `kunskapsguide ingest --rebuild`"
 # A write that has not returned in this time is reported (Chroma has been seen to hang on a
 # full disk), so an ingest never holds the writer lock unbounded.
 WRITE_SECONDS = 300.0
-# Below this much free space a failed write is reported as a full disk, not as damage.
-LOW_DISK_BYTES = 16 * 1024 * 1024
-_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
-_DENIED_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS}
 
 
 @dataclass(frozen=True)
@@ -170,37 +166,20 @@ def storage_fault(folder: Path, exc: BaseException | None = None) -> str | None:
     """A Swedish explanation when a write failed because the disk is full or the folder is
     not writable - faults that a rebuild cannot mend and must not be advised for. None when
     neither is the case (then the index itself may be damaged)."""
-    codes = set()
-    while exc is not None:
-        if isinstance(exc, OSError) and exc.errno is not None:
-            codes.add(exc.errno)
-        text = str(exc).lower()
-        if "disk is full" in text or "no space left" in text:
-            codes.add(errno.ENOSPC)
-        if "readonly database" in text or "read-only file system" in text:
-            codes.add(errno.EROFS)
-        exc = exc.__cause__ or exc.__context__
-    probe = folder
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    try:
-        free = shutil.disk_usage(probe).free
-        read_only = bool(os.statvfs(probe).f_flag & os.ST_RDONLY)
-    except OSError:
-        free, read_only = LOW_DISK_BYTES, False
-    if codes & _FULL_ERRNOS or free < LOW_DISK_BYTES:
+    problem = disk_problem(folder, exc)
+    if problem is None:
+        return None
+    if problem.full:
         return (
-            f"Disken där indexet ligger ({probe}) är full: {free // (1024 * 1024)} MB ledigt. "
+            f"Disken där indexet ligger ({problem.where}) är full: {problem.free_mb} MB ledigt. "
             "Frigör utrymme och kör `kunskapsguide ingest` igen. Indexet är inte skadat och "
             "ska inte byggas om; det som redan var indexerat går fortfarande att söka i."
         )
-    if read_only or codes & _DENIED_ERRNOS or not os.access(probe, os.W_OK):
-        return (
-            f"Programmet får inte skriva i {probe} (skrivskyddad mapp eller saknad behörighet). "
-            "Ge skrivbehörighet till datamappen (KG_DATA_DIR) och kör igen. Indexet är inte "
-            "skadat; det som redan var indexerat går fortfarande att söka i."
-        )
-    return None
+    return (
+        f"Programmet får inte skriva i {problem.where} (skrivskyddad mapp eller saknad "
+        "behörighet). Ge skrivbehörighet till datamappen (KG_DATA_DIR) och kör igen. Indexet "
+        "är inte skadat; det som redan var indexerat går fortfarande att söka i."
+    )
 
 
 def within(seconds: float, doing: str, call: Any, *args: Any, **kwargs: Any) -> Any:

@@ -24,6 +24,13 @@ def _emit_json(data: object) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def typed_text(text: str) -> str:
+    """What a person typed, as valid text: bytes that are not UTF-8 (a terminal in another
+    encoding) reach Python as lone surrogates, which nothing downstream can encode. They
+    become U+FFFD, so the question is still answered."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.service import open_index
     from ingest.pipeline import ingest as run_ingest
@@ -39,6 +46,12 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             f"{len(report.skipped)} oförändrade, {len(report.failed)} misslyckade; "
             f"{report.chunks} textavsnitt i indexet."
         )
+        if report.abandoned_rebuild:
+            print(
+                "  OBS: en tidigare ombyggnad (--rebuild) avbröts innan den blev klar. Den "
+                "städades bort; indexet var hela tiden det föregående.",
+                file=sys.stderr,
+            )
         for failure in report.failed:
             print(f"  FEL {failure.source}: {failure.reason}", file=sys.stderr)
     return 0 if report.ok else 1
@@ -77,7 +90,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.service import build_assistant
 
     assistant = build_assistant(settings)
-    result = assistant.search(args.question, k=args.k)
+    result = assistant.search(typed_text(args.question), k=args.k)
     if args.json:
         _emit_json([_passage_dict(p) for p in result.passages])
         return 0
@@ -98,7 +111,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.llm:
         settings = settings.model_copy(update={"mode": "llm"})
     assistant = build_assistant(settings)
-    answer = assistant.ask(args.question)
+    answer = assistant.ask(typed_text(args.question))
     if args.json:
         _emit_json(answer_to_dict(answer))
     else:
@@ -112,10 +125,12 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
     assistant = build_assistant(settings)
     history: list[str] = []
+    if hasattr(sys.stdin, "reconfigure"):  # a line that is not UTF-8 must not end the chat
+        sys.stdin.reconfigure(errors="surrogateescape")
     print("Kunskapsguide-assistenten. Skriv din fråga (tom rad eller Ctrl-D avslutar).")
     while True:
         try:
-            question = input("\nDu: ").strip()
+            question = typed_text(input("\nDu: ")).strip()
         except EOFError:
             break
         if not question:

@@ -10,6 +10,7 @@ The child processes embed with `tests.fakes.HashEmbeddings`: the store is under 
 from __future__ import annotations
 
 import errno
+import gc
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from chromadb.api.shared_system_client import SharedSystemClient
 
 from ingest.errors import StoreError
 from ingest.pipeline import ingest
@@ -221,6 +223,18 @@ def test_a_full_disk_is_told_as_such_and_the_index_survives(
         store.close()
 
 
+def _remount_read_only(mount: Path) -> None:
+    """Remount read-only once Chroma's native threads have let go of their open files."""
+    SharedSystemClient.clear_system_cache()  # Chroma keeps the database open for reuse
+    for _ in range(50):
+        gc.collect()
+        done = subprocess.run(["mount", "-o", "remount,ro", str(mount)], capture_output=True)
+        if done.returncode == 0:
+            return
+        time.sleep(0.2)
+    raise AssertionError(done.stderr)
+
+
 def test_a_read_only_data_folder_stays_searchable_and_says_why(
     small_disk: Path | None, tmp_path: Path
 ) -> None:
@@ -235,7 +249,7 @@ def test_a_read_only_data_folder_stays_searchable_and_says_why(
         assert ingest(settings, store, embedder).ok
     finally:
         store.close()
-    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    _remount_read_only(small_disk)
     # Searching works (from a copy of the index); an ingest is refused with the truth.
     assert len(searchable(settings, embedder)) == DOCS
     (corpus / "lokala-rutiner" / "ny.md").write_text("# Ny\n\nNy rutin om hembesök.\n", "utf-8")
@@ -302,3 +316,19 @@ def test_a_file_rewritten_while_it_is_read_is_not_indexed_half_written(
     finally:
         store.close()
     assert json.dumps(report.as_dict())  # the report stays serialisable
+
+
+def test_a_full_disk_during_the_first_model_conversion_is_a_clear_error(
+    small_disk: Path | None, tmp_path: Path
+) -> None:
+    from ingest.e5convert import ensure_converted
+    from ingest.errors import ModelError
+
+    if small_disk is None:
+        pytest.skip("needs a small tmpfs: the converted model is ~120 MB, the disk 48 MB")
+    with pytest.raises(ModelError) as err:
+        ensure_converted(small_disk / "models")
+    message = str(err.value)
+    assert "disken är full" in message and "KG_MODELS_DIR" in message, message
+    leftovers = [p for p in (small_disk / "models").iterdir() if p.is_dir()]
+    assert leftovers == []  # no half-converted model folder
