@@ -240,11 +240,10 @@ def _add_feedback_command(sub: argparse._SubParsersAction) -> None:  # type: ign
 
 
 def _add_optional_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Subcommands of other packages (eval, feedback) register themselves here."""
-    try:
-        from eval.cli import register as register_eval
-    except ImportError:
-        return
+    """Subcommands of other packages (eval) register themselves here. The evaluation is part
+    of the product: an import error in it is a fault to see, not a command to hide."""
+    from eval.cli import register as register_eval
+
     register_eval(sub)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from eval.report import CONFIG_LABELS, FAILURES
+from eval.runner import run_evaluation
 from ingest.settings import ROOT
 from ui import render, resources
 
@@ -111,26 +112,21 @@ with st.expander("Kör en ny utvärdering", icon=":material/play_arrow:"):
     split = st.selectbox("Del av frågorna", list(SPLITS), format_func=SPLITS.__getitem__)
     st.caption("Körningen tar några minuter och ersätter den senaste rapporten.")
     if st.button("Kör utvärderingen", type="primary"):
-        try:
-            from eval.runner import run_evaluation
-        except ImportError:
-            st.error("Utvärderingen är inte installerad.")
-        else:
-            with render.page_errors():
-                bar = st.progress(0.0, text="Startar …")
+        with render.page_errors():
+            bar = st.progress(0.0, text="Startar …")
 
-                def progress(name: str, i: int, n: int) -> None:
-                    label = CONFIG_LABELS.get(name, name)
-                    bar.progress(i / max(n, 1), text=f"{label}: fråga {i + 1} av {n}")
+            def progress(name: str, i: int, n: int) -> None:
+                label = CONFIG_LABELS.get(name, name)
+                bar.progress(i / max(n, 1), text=f"{label}: fråga {i + 1} av {n}")
 
-                ready = resources.assistant()  # reuse the loaded model when the mode matches
-                run_evaluation(
-                    settings, dataset=Path(dataset), out_dir=report_dir, mode="extractive",
-                    assistant=ready if ready.mode == "extractive" else None, progress=progress,
-                    split=split,
-                )  # fmt: skip
-                bar.empty()
-                st.success("Utvärderingen är klar.", icon=":material/check_circle:")
+            ready = resources.assistant()  # reuse the loaded model when the mode matches
+            run_evaluation(
+                settings, dataset=Path(dataset), out_dir=report_dir, mode="extractive",
+                assistant=ready if ready.mode == "extractive" else None, progress=progress,
+                split=split,
+            )  # fmt: skip
+            bar.empty()
+            st.success("Utvärderingen är klar.", icon=":material/check_circle:")
 
 summary_path = report_dir / "summary.json"
 if not summary_path.exists():
