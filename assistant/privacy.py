@@ -6,6 +6,16 @@ searched, logged or sent to a language model. A number is masked when its shape 
 its date is plausible — the Luhn check digit only decides between a personnummer and a
 mobile number for ten bare digits starting with 0, since a mistyped check digit is still
 someone's personnummer.
+
+Numbers are matched in the forms people type and paste, not only in ASCII. Matching runs
+over a normalised view of the text — NFKC (full-width digits become ASCII), every dash as
+"-", every space (NBSP, thin spaces) as " ", invisible characters (zero-width space and
+joiners, soft hyphen, BOM) left out — and each match is replaced in the text as typed, which
+is otherwise kept exactly. Covered:
+- personnummer and samordningsnummer with or without century, bare or with "-", "+", " - "
+  or a space before the last four digits, spaces inside the date ("85 03 12-1234");
+- phone numbers with a trunk 0 or +46/0046: "070-123 45 67", "070 1234567", "08/123 456 78",
+  "(08) 123 456 78", "070.123.45.67", "+46 70 123 45 67", "+46 (0)70-123 45 67".
 """
 
 from __future__ import annotations
@@ -13,7 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable, Iterable
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,26 +41,61 @@ _NOUNS = {
     EPOST: "en e-postadress",
 }
 
+# Read as "-": hyphens, dashes, minus signs (NFKC has already made some of them ASCII).
+_DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
+_BLANKED = "\0"  # stands in the view for what an earlier pass masked: not a digit, word or +
+
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}\b")
-# YYMMDD or YYYYMMDD, then -, + or a space (or nothing), then NNNC.
+# YYMMDD or YYYYMMDD (spaces allowed between YY, MM and DD), then -, +, " - " or a space (or
+# nothing), then NNNC.
 _ID_NUMBER = re.compile(
-    r"(?<!\d)(?P<century>\d{2})?(?P<yy>\d{2})(?P<mm>\d{2})(?P<dd>\d{2})"
-    r"(?P<sep>[-+ ]?)(?P<serial>\d{3})(?P<check>\d)(?!\d)"
+    r"(?<!\d)(?P<century>\d{2})?(?P<yy>\d{2}) ?(?P<mm>\d{2}) ?(?P<dd>\d{2})"
+    r"(?P<sep> ?[-+] ?| )?(?P<serial>\d{3})(?P<check>\d)(?!\d)"
 )
 # Swedish numbers: +46/0046 or a trunk 0, an area code, then the subscriber number as one
 # block or in groups of 2–3 digits ("070-123 45 67", "08-123 456 78", "+46 70 123 45 67").
-_SUBSCRIBER = r"(?:\d{5,8}|\d{2,3}(?:[ -]\d{2,3}){1,4})"
+# Dots only separate groups of a number written with dots throughout ("070.123.45.67"), so
+# that times ("08.30–16.30") and dates ("01.02.2024") are not read as numbers.
+_GROUPS = r"\d{2,3}(?:[ -]\d{2,3}){1,4}"
+_SUBSCRIBER = rf"(?:\d{{5,8}}|{_GROUPS})"
+_DOTTED = r"0\d{1,3}(?:\.\d{2,3}){2,5}"
 _PHONE = re.compile(
     r"(?<![\w+])(?:"
     rf"(?P<intl>(?:\+|00)46[ -]?(?:\(0\)[ -]?)?)(?:\d{{1,3}}[ -]?{_SUBSCRIBER}|\d{{7,9}})"
-    rf"|0\d{{1,3}}(?:[ -]|/ ?){_SUBSCRIBER}|0\d{{7,9}}"
+    rf"|0\d{{1,3}}(?: ?[-/] ?| ){_SUBSCRIBER}|\(0\d{{1,3}}\)[ -]?{_SUBSCRIBER}"
+    rf"|{_DOTTED}|0\d{{7,9}}"
     r")(?!\d)"
 )
-_LAST_GROUP = re.compile(r"[ -]\d+$")
+_LAST_GROUP = re.compile(r"[ .-]\d+$")
 
 
 def _digits(text: str) -> int:
     return sum(ch.isdigit() for ch in text)
+
+
+def _normalise(text: str) -> tuple[str, Sequence[int], Sequence[int]]:
+    """The view that matching runs over, and for each of its characters the start and end
+    of what it came from in `text`."""
+    if text.isascii():  # the common case (log lines): nothing to normalise
+        return text, range(len(text)), range(1, len(text) + 1)
+    view: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    i = 0
+    while i < len(text):
+        # A character with its combining marks, so that NFKC can compose "a" + ring into "å".
+        end = i + 1
+        while end < len(text) and unicodedata.combining(text[end]):
+            end += 1
+        for ch in unicodedata.normalize("NFKC", text[i:end]):
+            category = unicodedata.category(ch)
+            if category == "Cf":  # zero-width characters, soft hyphen, BOM, direction marks
+                continue
+            view.append("-" if ch in _DASHES else " " if category == "Zs" else ch)
+            starts.append(i)
+            ends.append(end)
+        i = end
+    return "".join(view), starts, ends
 
 
 @dataclass(frozen=True)
@@ -58,40 +104,65 @@ class MaskResult:
     found: tuple[str, ...]  # the kinds masked, each once, in the order of KINDS
 
 
+Span = tuple[int, int, str]  # start, end and kind of a match in the normalised view
+
+
 def mask_personal_data(text: str) -> MaskResult:
     """Replace personal data with markers such as "[personnummer]"."""
-    found: set[str] = set()
+    view, starts, ends = _normalise(text)
+    spans: list[Span] = []
+    # Until nothing more is found: a number glued to one just masked ("…4567(08) 123 45 67")
+    # only shows once its neighbour is gone, and one call must mask it.
+    while True:
+        view, new = _find_once(view)
+        if not new:
+            break
+        spans += new
+    parts, at = [], 0
+    for start, end, kind in sorted(spans):
+        parts += [text[at : starts[start]], f"[{kind}]"]
+        at = ends[end - 1]
+    parts.append(text[at:])
+    found = {kind for _, _, kind in spans}
+    return MaskResult("".join(parts), tuple(kind for kind in KINDS if kind in found))
 
-    def email(match: re.Match[str]) -> str:
-        found.add(EPOST)
-        return f"[{EPOST}]"
 
-    def id_number(match: re.Match[str]) -> str:
+def _find_once(view: str) -> tuple[str, list[Span]]:
+    """E-mail addresses, then id numbers, then phone numbers, and the view with each blanked
+    out as it is found, so that no later search matches it or across it."""
+    spans: list[Span] = []
+    for find in (_emails, _id_numbers, _phones):
+        for start, end, kind in list(find(view)):
+            spans.append((start, end, kind))
+            view = view[:start] + _BLANKED * (end - start) + view[end:]
+    return view, spans
+
+
+def _emails(view: str) -> Iterable[Span]:
+    for match in _EMAIL.finditer(view):
+        yield match.start(), match.end(), EPOST
+
+
+def _id_numbers(view: str) -> Iterable[Span]:
+    for match in _ID_NUMBER.finditer(view):
         kind = _id_kind(match)
-        if kind is None:
-            return match.group()
-        found.add(kind)
-        return f"[{kind}]"
+        if kind is not None:
+            yield match.start(), match.end(), kind
 
-    def phone(match: re.Match[str]) -> str:
+
+def _phones(view: str) -> Iterable[Span]:
+    for match in _PHONE.finditer(view):
         prefix = match.group("intl") or ""
         low, high = (7, 9) if prefix else (8, 10)
-        number, rest = match.group(), ""
+        number = match.group()
         # Too many digits: the groups ran on into a following number; give those back.
         while _digits(number[len(prefix) :]) > high:
             last = _LAST_GROUP.search(number)
             if last is None or last.start() <= len(prefix):
                 break
-            number, rest = number[: last.start()], number[last.start() :] + rest
-        if not low <= _digits(number[len(prefix) :]) <= high:
-            return match.group()
-        found.add(TELEFONNUMMER)
-        return f"[{TELEFONNUMMER}]{rest}"
-
-    masked = _EMAIL.sub(email, text)
-    masked = _ID_NUMBER.sub(id_number, masked)
-    masked = _PHONE.sub(phone, masked)
-    return MaskResult(masked, tuple(kind for kind in KINDS if kind in found))
+            number = number[: last.start()]
+        if low <= _digits(number[len(prefix) :]) <= high:
+            yield match.start(), match.start() + len(number), TELEFONNUMMER
 
 
 def _id_kind(match: re.Match[str]) -> str | None:

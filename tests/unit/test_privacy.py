@@ -60,7 +60,36 @@ def check_digit(nine: str) -> str:
         ("+46701234567", TELEFONNUMMER),
         ("+46 (0)70-123 45 67", TELEFONNUMMER),
         ("0046 8 123 456 78", TELEFONNUMMER),
+        # Dashes, spaces, full-width digits and invisible characters as typed or pasted.
+        ("850312\u20131234", PERSONNUMMER),  # en dash
+        ("850312\u20141234", PERSONNUMMER),  # em dash
+        ("850312\u22121234", PERSONNUMMER),  # minus sign
+        ("850312\u20111234", PERSONNUMMER),  # non-breaking hyphen
+        ("850312\u00a01234", PERSONNUMMER),  # NBSP
+        ("850312 - 1234", PERSONNUMMER),
+        ("850312\u202f\u2013\u202f1234", PERSONNUMMER),
+        ("85 03 12-1234", PERSONNUMMER),
+        ("1985 03 12-1234", PERSONNUMMER),
+        ("８５０３１２－１２３４", PERSONNUMMER),  # full-width
+        ("８５０３１２-1234", PERSONNUMMER),
+        ("85\u200b0312-12\u200d34", PERSONNUMMER),  # zero-width space and joiner
+        ("1985\u00ad0312\ufeff1234", PERSONNUMMER),  # soft hyphen, BOM
+        ("850372\u20131234", SAMORDNINGSNUMMER),
+        ("070\u2011123 45 67", TELEFONNUMMER),
+        ("070\u2013123\u00a045\u00a067", TELEFONNUMMER),
+        ("070.123.45.67", TELEFONNUMMER),
+        ("08.123.456.78", TELEFONNUMMER),
+        ("(08) 123 456 78", TELEFONNUMMER),
+        ("(08)-123 456 78", TELEFONNUMMER),
+        ("(0771) 12 34 56", TELEFONNUMMER),
+        ("070 - 123 45 67", TELEFONNUMMER),
+        ("070 1234567", TELEFONNUMMER),
+        ("0046 70 123 45 67", TELEFONNUMMER),
+        ("+46\u00a070\u00a0123\u00a045\u00a067", TELEFONNUMMER),
+        ("＋４６ ７０ １２３ ４５ ６７", TELEFONNUMMER),
+        ("07\u200b0-12\u200c3 45 67", TELEFONNUMMER),
         ("anna.svensson@exempel.se", EPOST),
+        ("anna.svensson@exempel\u200b.se", EPOST),
         ("Anna.Svensson+akt@kommun.goteborg.se", EPOST),
         ("åsa.öberg@kommun.se", EPOST),
     ],
@@ -91,6 +120,13 @@ def test_masks_each_form(value: str, kind: str | None) -> None:
         "7 webbplats 2016-05-20. 30 % av 45 personer",
         "https://www.skl.se/download/18.52448df015309d5740849938/145622054",
         "dir 2017:39 och SFS 2001:453",
+        "SFS 2001:453, 4 kap. 1 § och 2 kap. 3\u00a0§",
+        "Avgiften är 1 234 kr, eller 1\u00a0234\u00a0kr, eller 1\u202f250\u202f000 kronor.",
+        "Beslutet gäller från 2024-01-01, 2024\u201101\u201101 och ２０２４－０１－０１.",
+        "Se prop. 2023/24:123 s. 45 och bet. 2023/24:SoU12, sidorna 112\u2013118.",
+        "Öppet kl. 08.30\u201316.30, lunch 12\u201313, telefontid 08\u201310.",
+        "Mötet den 01.02.2024 kl. 09.00 \u2013 11.30.",
+        "Under åren 1985 \u2013 2012 och 2001\u20132009.",
     ],
 )
 def test_legal_references_dates_and_numbers_are_not_masked(text: str) -> None:
@@ -102,6 +138,21 @@ def test_several_kinds_in_one_question() -> None:
     result = mask_personal_data(text)
     assert result.text == "Får jag ringa [telefonnummer] om [personnummer], eller maila [e-post]?"
     assert result.found == (PERSONNUMMER, TELEFONNUMMER, EPOST)
+
+
+def test_text_around_a_number_is_kept_as_typed() -> None:
+    around = ("Klienten \u2013 ", " \u2013 ringde\u00a0från ", " i går.")
+    numbers = ("８５０３１２\u20131234", "070\u2011123 45 67")
+    text = around[0] + numbers[0] + around[1] + numbers[1] + around[2]
+    expected = around[0] + "[personnummer]" + around[1] + "[telefonnummer]" + around[2]
+    assert mask_personal_data(text).text == expected
+
+
+def test_numbers_glued_together_are_all_masked_at_once() -> None:
+    text = "0701234567(08) 123 456 78 och a.b@kommun.sea.b@kommun.se"
+    result = mask_personal_data(text)
+    assert result.text == "[telefonnummer][telefonnummer] och [e-post][e-post]"
+    assert mask_personal_data(result.text) == MaskResult(result.text, ())
 
 
 def test_phone_groups_do_not_swallow_following_numbers() -> None:
