@@ -58,15 +58,30 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    import unicodedata
     from datetime import datetime
 
+    from assistant.privacy import mask_personal_data
     from assistant.service import open_index
     from ingest.documents import KINDS
+    from ingest.upload import one_line
+
+    def shown(text: str) -> str:
+        """One printable line with personal data masked: a title or file name in the index
+        may hold terminal escape sequences, line breaks or a personnummer."""
+        return one_line(mask_personal_data(text).text)
 
     _, store = open_index(settings)
     docs = sorted(store.documents().values(), key=lambda d: d.source)
     if args.json:
-        _emit_json([d.__dict__ for d in docs])
+        # Exact values for machines. json.dumps leaves DEL and the C1 controls (an 8-bit
+        # terminal escape) raw; as \u escapes a JSON reader still reads the same text. The
+        # only raw line breaks are its indentation.
+        text = json.dumps([d.__dict__ for d in docs], ensure_ascii=False, indent=2)
+        controls = {ch for ch in text if ch != "\n" and unicodedata.category(ch) == "Cc"}
+        for ch in controls:
+            text = text.replace(ch, f"\\u{ord(ch):04x}")
+        print(text)
         return 0
     if not docs:
         print("Indexet är tomt. Kör `kunskapsguide ingest`.")
@@ -74,8 +89,8 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     for d in docs:
         when = datetime.fromtimestamp(d.indexed_at).strftime("%Y-%m-%d %H:%M")
         print(
-            f"{d.title} | {KINDS.get(d.kind, d.kind)} | {d.year or 'år saknas'} | "
-            f"{d.chunks} avsnitt | indexerad {when} | {d.source}"
+            f"{shown(d.title)} | {shown(KINDS.get(d.kind, d.kind))} | {d.year or 'år saknas'} | "
+            f"{d.chunks} avsnitt | indexerad {when} | {shown(d.source)}"
         )
     return 0
 

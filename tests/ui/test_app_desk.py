@@ -3,6 +3,7 @@ routine published, replaced and removed through the real ingest."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -187,3 +188,97 @@ def test_publish_replace_and_remove_a_local_routine(
     assert "borttagen" in at.success[0].value
     assert source not in store.documents()
     assert not Path(desk_settings.corpus_dir / source).exists()
+
+
+# --- hostile uploads (issue 12, items 5 and 9) -------------------------------------------------
+
+MANAGED = "EXEMPEL-rutin-samtycke-och-uppgiftslamnande.md"  # in corpus/manifest.yaml
+
+
+def has_publish(at: AppTest) -> bool:
+    return any(b.label == "Publicera" for b in at.button)
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        (MANAGED, r"används redan av ”.+” \(lokala-rutiner/EXEMPEL-.+corpus/manifest\.yaml"),
+        ("README.md", r"reserverat för instruktioner.*aldrig bli sökbart"),
+        ("LASMIG.md", r"reserverat för instruktioner.*aldrig bli sökbart"),
+    ],
+)
+def test_an_upload_under_a_name_that_is_not_its_own_is_refused(
+    name: str, says: str, desk_settings: Settings, store: ChunkStore
+) -> None:
+    documents, files = store.documents(), corpus_files(desk_settings)
+    at = log_in(open_desk())
+    upload(at, name, ROUTINE.encode(), "Rutin för hembesök")
+    message = at.error[0].value
+    assert message.startswith(f"{name}: ") and re.search(says, message), message
+    assert "Byt namn på filen" in message
+    assert not has_publish(at)
+    assert store.documents() == documents
+    assert corpus_files(desk_settings) == files
+
+
+def test_a_title_too_long_is_refused(desk_settings: Settings, store: ChunkStore) -> None:
+    files = corpus_files(desk_settings)
+    at = log_in(open_desk())
+    upload(at, "lang-titel.md", ROUTINE.encode(), "Rutin för hembesök " * 600)
+    message = at.error[0].value
+    assert "lokala-rutiner/lang-titel.md: Titeln har 11 399 tecken" in message, message
+    assert "högst 300 tecken" in message and "Korta titeln" in message
+    assert not has_publish(at)
+    assert corpus_files(desk_settings) == files
+
+
+PERSONAL = ROUTINE + "\nFrågor om beslutet för 850101-1234 besvaras på 070-123 45 67.\n"
+
+
+def test_personal_data_is_warned_of_masked_and_published_only_when_confirmed(
+    desk_settings: Settings, store: ChunkStore
+) -> None:
+    at = log_in(open_desk())
+    upload(at, "Beslut 19850101-1234.md", PERSONAL.encode(), "Hembesök för \x1b[31m19850101-1234")
+    warning = at.warning[0].value
+    assert warning.startswith("Dokumentet Beslut-personnummer.md innehåller något som ser ut som")
+    assert "ett personnummer (3 ställen: 1 i filnamnet, 1 i titeln, 1 i texten)" in warning
+    assert "och ett telefonnummer (1 ställe i texten)." in warning
+    assert "Beslut-personnummer.md" in warning and "kryssa i rutan" in warning
+    shown = " ".join(e.value for e in [*at.markdown, *at.caption, *at.info, *at.warning])
+    assert "19850101" not in shown and "[31m" not in shown
+    assert "Hembesök för \\[personnummer\\]" in shown  # the title, masked and clean
+
+    click(at, "Publicera")  # not confirmed: nothing is published
+    assert "bekräfta i rutan ovan" in at.error[0].value
+    source = "lokala-rutiner/Beslut-personnummer.md"
+    assert source not in store.documents()
+    assert not (desk_settings.corpus_dir / source).exists()
+
+    next(c for c in at.checkbox if c.label.startswith("Jag har kontrollerat")).check().run()
+    click(at, "Publicera")
+    record = store.documents()[source]
+    assert at.success[0].value == (
+        f"”Hembesök för [personnummer]” är publicerad: {record.chunks} "
+        + ("textdel" if record.chunks == 1 else "textdelar")
+        + " används i svaren direkt."
+    )
+    assert record.title == "Hembesök för [personnummer]"
+    assert not any("19850101" in f for f in corpus_files(desk_settings))
+    listed = at.dataframe[0].value
+    assert "Hembesök för [personnummer]" in set(listed["Titel"])
+    assert not any("19850101" in str(v) for v in listed.to_numpy().ravel())
+
+    # The same file again: the preview says it replaces the upload, and the desk says that
+    # nothing changed - it reports what the ingest did.
+    upload(at, "Beslut 19850101-1234.md", PERSONAL.encode(), "Hembesök för 19850101-1234")
+    assert any("finns redan; det ersätts" in i.value for i in at.info)
+    next(c for c in at.checkbox if c.label.startswith("Jag har kontrollerat")).check().run()
+    click(at, "Publicera")
+    assert "fanns redan i kunskapsbanken med samma innehåll" in at.success[0].value
+
+    form = at.tabs[1]
+    next(s for s in form.selectbox if s.label == "Dokument").set_value(source)
+    form.checkbox[0].check()
+    click(at, "Ta bort")
+    assert source not in store.documents()

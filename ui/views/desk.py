@@ -11,14 +11,87 @@ import streamlit as st
 
 from assistant.auth import IDLE_TIMEOUT_SECONDS, session_expired
 from assistant.citations import kind_label
+from assistant.privacy import mask_personal_data
 from ingest.documents import KINDS
 from ingest.manifest import read_manifest
-from ingest.upload import UPLOAD_DIR, preview, publish, remove, safe_filename, upload_meta
+from ingest.upload import (
+    ADDED,
+    UPDATED,
+    UPLOAD_DIR,
+    indexed_upload,
+    one_line,
+    preview,
+    publish,
+    remove,
+    safe_filename,
+    upload_meta,
+    upload_target,
+)
 from ui import render, resources
 
 UPLOAD_TYPES = ["pdf", "docx", "md", "txt", "html", "htm"]
 PREVIEW_CHUNKS = 5
 FORM_WIDTH = 760
+NOUNS = {  # kinds of assistant.privacy
+    "personnummer": "ett personnummer",
+    "samordningsnummer": "ett samordningsnummer",
+    "telefonnummer": "ett telefonnummer",
+    "e-post": "en e-postadress",
+}
+
+
+def shown(text: str) -> str:
+    """A title or file name as the desk shows it: one clean line, personal data masked."""
+    return one_line(mask_personal_data(text).text)
+
+
+def neutral_name(name: str) -> str:
+    """The upload's file name with personal data replaced by its kind, so that the stored
+    name holds none ("Beslut 19850101-1234.md" becomes "Beslut personnummer.md")."""
+    masked = mask_personal_data(name)
+    return masked.text.replace("[", "").replace("]", "") if masked.found else name
+
+
+def personal_data_count(text: str) -> dict[str, int]:
+    """How many of each kind of personal data the masking finds in `text`."""
+    masked = mask_personal_data(text)
+    markers = {kind: f"[{kind}]" for kind in masked.found}
+    return {k: max(1, masked.text.count(m) - text.count(m)) for k, m in markers.items()}
+
+
+def personal_data_warning(name: str, found: dict[str, dict[str, int]]) -> str:
+    """What in the upload looks like personal data, where, and what to do; "" if nothing.
+    `found` holds `personal_data_count` of the file name, the title and the text."""
+    kinds = list(dict.fromkeys(kind for counts in found.values() for kind in counts))
+    if not kinds:
+        return ""
+    listed = []
+    for kind in kinds:
+        places = {place: c[kind] for place, c in found.items() if kind in c}
+        total = sum(places.values())
+        times = f"{total} {'ställe' if total == 1 else 'ställen'}"
+        where = (
+            f"{times} i {next(iter(places))}"
+            if len(places) == 1
+            else f"{times}: {', '.join(f'{n} i {place}' for place, n in places.items())}"
+        )
+        listed.append(f"{NOUNS.get(kind, kind)} ({where})")
+    what = listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} och {listed[-1]}"
+    advice = "Uppgifter om enskilda får inte publiceras i kunskapsbanken."
+    if found["texten"]:
+        advice += (
+            " Texten publiceras som den är: avbryt och ta bort uppgifterna ur filen. Gäller de "
+            "ingen enskild (till exempel ett växelnummer eller ett påhittat exempel), kryssa i "
+            "rutan nedan för att publicera ändå."
+        )
+    if found["filnamnet"] or found["titeln"]:
+        advice += " Filnamn och titel sparas och visas maskerade."
+    return f"Dokumentet {name} innehåller något som ser ut som {what}. {advice}"
+
+
+def parts(n: int) -> str:
+    return f"{n} " + ("textdel" if n == 1 else "textdelar")
+
 
 st.title("Korpus")
 st.caption("För samordnare: lägg till, ersätt och ta bort lokala rutiner i kunskapsbanken.")
@@ -114,7 +187,9 @@ with upload_tab:
             replaces = st.selectbox(
                 "Ersätter",
                 ["", *editable],
-                format_func=lambda s: "– inget, nytt dokument –" if not s else editable[s].title,
+                format_func=lambda s: (
+                    "– inget, nytt dokument –" if not s else shown(editable[s].title)
+                ),
                 key=f"replaces-{r}",
             )
         wants_preview = st.form_submit_button("Förhandsgranska", type="primary")
@@ -122,21 +197,37 @@ with upload_tab:
     if wants_preview:
         if file is None:
             st.error("Välj en fil att ladda upp.")
-        elif not title.strip():
+        elif not one_line(title):
             st.error("Ange en titel för dokumentet.")
         else:
             state.pop("draft", None)
             with render.page_errors():
-                suffix = Path(safe_filename(file.name)).suffix
-                name = Path(replaces).stem + suffix if replaces else file.name
-                source = f"{UPLOAD_DIR}/{safe_filename(name)}"
+                upload_name = neutral_name(file.name)
+                suffix = Path(safe_filename(upload_name)).suffix
+                target = upload_target(
+                    neutral_name(Path(replaces).stem + suffix) if replaces else upload_name,
+                    settings,
+                )
                 day = valid_from.isoformat() if isinstance(valid_from, dt.date) else None
-                meta = upload_meta(source, title, kind, municipality or None, day)
+                meta = upload_meta(
+                    target.source,
+                    mask_personal_data(title).text,
+                    kind,
+                    municipality or None,
+                    day,
+                )
                 data = file.getvalue()
-                chunks = preview(file.name, data, meta, settings, embedder)
+                loaded = preview(upload_name, data, meta, settings, embedder)
+                found = {
+                    "filnamnet": personal_data_count(file.name),
+                    "titeln": personal_data_count(title),
+                    "texten": personal_data_count(loaded.text),
+                }
                 state.draft = {
-                    "name": name, "data": data, "meta": meta, "chunks": chunks,
-                    "replaces": replaces, "upload": file.name,
+                    "id": uuid.uuid4().hex, "name": target.name, "data": data, "meta": meta,
+                    "chunks": loaded.chunks, "replaces": replaces, "existing": target.replaces,
+                    "warning": personal_data_warning(target.name, found),
+                    "confirm": bool(found["texten"]),
                 }  # fmt: skip
 
     draft = state.get("draft")
@@ -147,14 +238,27 @@ with upload_tab:
             sections = list(dict.fromkeys(c.section_path or "(utan rubrik)" for c in chunks))
             st.markdown(
                 f"**{render.plain(meta.title)}** · {render.kind_badge(meta.kind)} · "
-                f"{meta.year or 'år saknas'} · {len(sections)} avsnitt · {len(chunks)} "
-                + ("textdel" if len(chunks) == 1 else "textdelar")
+                f"{meta.year or 'år saknas'} · {len(sections)} avsnitt · {parts(len(chunks))}"
             )
+            st.caption(render.plain(f"Sparas som {meta.source}"))
             if draft["replaces"]:
-                st.info(f"Ersätter: {render.plain(editable[draft['replaces']].title)}")
-            elif meta.source in editable:
+                st.info(f"Ersätter: {render.plain(shown(editable[draft['replaces']].title))}")
+            elif draft["existing"]:
+                earlier = editable.get(meta.source)
+                named = f" (”{shown(earlier.title)}”)" if earlier else ""
                 st.info(
-                    "Ett dokument med samma filnamn finns redan; det ersätts av den nya versionen."
+                    render.plain(
+                        f"Ett dokument med filnamnet {draft['name']}{named} finns redan; det "
+                        "ersätts av den nya versionen."
+                    )
+                )
+            confirmed = False
+            if draft["warning"]:
+                st.warning(render.plain(draft["warning"]), icon=":material/lock:")
+            if draft["confirm"]:
+                confirmed = st.checkbox(
+                    "Jag har kontrollerat uppgifterna: dokumentet får publiceras",
+                    key=f"confirm-{draft['id']}",
                 )
             st.markdown("**Avsnitt**  \n" + "  \n".join(f"– {render.plain(s)}" for s in sections))
             for n, chunk in enumerate(chunks[:PREVIEW_CHUNKS], start=1):
@@ -166,7 +270,13 @@ with upload_tab:
             if cancel.button("Avbryt", width="stretch"):
                 state.pop("draft", None)
                 st.rerun()
-            if go.button("Publicera", type="primary", width="stretch"):
+            wants_publish = go.button("Publicera", type="primary", width="stretch")
+            if wants_publish and draft["confirm"] and not confirmed:
+                st.error(
+                    f"{draft['name']}: bekräfta i rutan ovan att uppgifterna i texten får "
+                    "publiceras, eller avbryt och ta bort dem ur filen."
+                )
+            elif wants_publish:
                 with render.page_errors():
                     published = publish(
                         draft["name"], draft["data"], meta.title, settings, embedder,
@@ -176,26 +286,39 @@ with upload_tab:
                         remove(draft["replaces"], settings)
                     report = render.reindex(settings, assistant)
                     state.pop("draft", None)
-                    failed = [f for f in report.failed if f.source == published.source]
-                    if failed:
-                        st.error(f"Dokumentet kunde inte indexeras: {failed[0].reason}")
-                    else:
-                        state.desk_flash = (
-                            f"”{published.title}” är publicerad och används i svaren direkt."
+                    # Told from what the ingest did and the index holds, never assumed.
+                    done = indexed_upload(
+                        report, published.source, assistant.retriever.store.documents()
+                    )
+                    name = shown(published.title)
+                    if done.change == ADDED:
+                        flash = (
+                            f"”{name}” är publicerad: {parts(done.chunks)} används i svaren direkt."
                         )
-                        state.upload_round += 1
-                        st.rerun()
+                    elif done.change == UPDATED:
+                        flash = (
+                            f"”{name}” är publicerad och ersätter den tidigare versionen: "
+                            f"{parts(done.chunks)} används i svaren direkt."
+                        )
+                    else:
+                        flash = (
+                            f"”{name}” fanns redan i kunskapsbanken med samma innehåll "
+                            f"({parts(done.chunks)}); inget ändrades."
+                        )
+                    state.desk_flash = flash
+                    state.upload_round += 1
+                    st.rerun()
 
 with list_tab:
     st.dataframe(
         [
             {
-                "Titel": d.title,
+                "Titel": shown(d.title),
                 "Typ": kind_label(d.kind),
                 "År": str(d.year) if d.year else "saknas",
                 "Textdelar": d.chunks,
                 "Indexerad": dt.datetime.fromtimestamp(d.indexed_at).strftime("%Y-%m-%d %H:%M"),
-                "Fil": d.source,
+                "Fil": shown(d.source),
             }
             for d in documents
         ],
@@ -217,7 +340,7 @@ with list_tab:
     else:
         with st.form("remove", width=FORM_WIDTH):
             doomed = st.selectbox(
-                "Dokument", list(editable), format_func=lambda s: editable[s].title
+                "Dokument", list(editable), format_func=lambda s: shown(editable[s].title)
             )
             sure = st.checkbox("Ja, ta bort dokumentet ur kunskapsbanken")
             wants_removal = st.form_submit_button("Ta bort")
@@ -228,5 +351,7 @@ with list_tab:
                 with render.page_errors():
                     remove(doomed, settings)
                     render.reindex(settings, assistant)
-                    state.desk_flash = f"”{editable[doomed].title}” är borttagen ur kunskapsbanken."
+                    state.desk_flash = (
+                        f"”{shown(editable[doomed].title)}” är borttagen ur kunskapsbanken."
+                    )
                     st.rerun()
