@@ -8,6 +8,7 @@ the caller's `max_chars`. Text fields are cut to `MAX_FIELD_CHARS` by `bounded`.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -54,8 +55,14 @@ def load_yaml(text: str, max_chars: int = MAX_YAML_CHARS) -> Any:
         loader.dispose()
 
 
+# Terminal escape sequences (CSI "ESC [ … m", OSC "ESC ] … BEL") go whole, not just the ESC.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x9b[0-?]*[ -/]*[@-~]")
+
+
 def bounded(value: Any, limit: int = MAX_FIELD_CHARS) -> str:
-    """A metadata value as one line of at most `limit` characters (control characters gone)."""
-    text = " ".join(str(value).split()) if value is not None else ""
+    """A metadata value as one line of at most `limit` characters (control characters and
+    terminal escape sequences gone)."""
+    text = _ESCAPES.sub("", str(value)) if value is not None else ""
+    text = " ".join(text.split())
     text = "".join(ch for ch in text if ch.isprintable())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
