@@ -1,4 +1,5 @@
-"""Small rendering helpers shared by the pages: answers with their sources, error boxes."""
+"""Small rendering helpers shared by the pages: answers with their sources, error boxes, and
+the chat's questions waiting for their answers."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import datetime as dt
 import html
 import logging
 import re
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 
 import streamlit as st
@@ -33,6 +36,7 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+!|$~])")
 _MARKER = re.compile(r"\\\[(\d+(?:, \d+)*)\\\]")
 MARK = '<mark style="background:#FFE9A8;padding:0 2px;border-radius:3px">'
 PASSAGE_STYLE = "white-space:pre-wrap;line-height:1.55;font-size:0.95rem;color:#1F2933"
+POLL_SECONDS = 0.2  # how often a page waiting for an answer looks at it (and can be rerun)
 
 
 @contextmanager
@@ -143,6 +147,64 @@ def answer_body(answer: Answer, key: str, section_text: Callable[[Passage], str]
     for c in answer.citations:
         with st.expander(source_heading(c.passage, c.n)):
             source_detail(c.passage, c.quote, f"{key}-src{c.n}", section_text)
+
+
+class PendingQuestion:
+    """A question sent in the chat and not yet answered. Its answer is made in a thread of its
+    own: a newer question makes Streamlit stop the page script and run it again, and that must
+    neither lose this question nor start its answer over."""
+
+    def __init__(self, question: str) -> None:
+        self.question = question
+        self._tokens: list[str] = []  # the answer as streamed so far
+        self._answer: Future[Answer] = Future()
+        self._thread: threading.Thread | None = None
+
+    def start(self, assistant: Assistant, history: Sequence[str]) -> None:
+        """Start answering, once: a rerun that finds the answer under way lets it go on."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._answer_with, args=(assistant, list(history)), daemon=True
+            )
+            self._thread.start()
+
+    def _answer_with(self, assistant: Assistant, history: list[str]) -> None:
+        try:
+            answer = assistant.ask(self.question, history=history, on_token=self._tokens.append)
+        except Exception as exc:  # raised again by answer(), in the page that shows it
+            self._answer.set_exception(exc)
+        else:
+            self._answer.set_result(answer)
+
+    @property
+    def streamed(self) -> str:
+        return "".join(self._tokens)
+
+    def wait(self, seconds: float) -> bool:
+        """True once the answer (or its error) is there."""
+        try:
+            self._answer.exception(timeout=seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    def answer(self) -> Answer:
+        """The answer; the error the assistant raised, if it failed. Waits for it."""
+        return self._answer.result()
+
+
+def stream_answer(pending: PendingQuestion) -> Answer:
+    """Show the answer as it streams in, under a spinner, and return it once done. Each update
+    is where Streamlit may stop this run for a newer one; the answer is made on regardless."""
+    box = st.empty()
+    with st.spinner("Söker i källorna …"):
+        while not pending.wait(POLL_SECONDS):
+            if pending.streamed:
+                box.markdown(answer_markdown(pending.streamed) + " ▌")
+            else:
+                box.empty()
+    box.empty()
+    return pending.answer()
 
 
 def reindex(settings: Settings, assistant: Assistant) -> IngestReport:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from assistant.feedback import FeedbackStore, feedback_path
 from ingest.settings import Settings
+from tests.conftest import MODELS_DIR, make_settings
 from tests.ui.conftest import APP, TIMEOUT, app_environment
-from ui.render import DISCLAIMER
+from ui.render import DISCLAIMER, PendingQuestion
 
 PNR = "19850612-1234"
 
@@ -127,3 +129,36 @@ def test_feedback_is_stored_masked(at: AppTest, app_settings: Settings) -> None:
     assert PNR not in row["comment"] and row["comment"].startswith("Saknar svar om")
     assert row["sources"][0]["n"] == 1 and row["sources"][0]["title"]
     assert any("Tack" in c.value for c in at.caption)
+
+
+def test_a_question_sent_during_an_answer_is_answered_after_it(at: AppTest, seed_assistant) -> None:
+    """The state a newer question finds: the run answering the first one was stopped, its
+    answer is being made on, and the new question comes in by the input's callback."""
+    first = PendingQuestion("Vad gäller vid sekretess?")
+    first.start(seed_assistant, [])
+    at.session_state["queue"] = [first]
+    ask(at, "När kan den brytas?")
+    assert [m.name for m in at.chat_message] == ["user", "assistant"] * 2
+    questions = [at.chat_message[i].markdown[0].value for i in (0, 2)]
+    assert questions == ["Vad gäller vid sekretess?", "När kan den brytas?"]
+    answers = at.session_state["answers"]
+    assert answers[0] is first.answer()  # taken over, not made again
+    # read with the first question as its history
+    assert "sekretess" in (answers[1].standalone_question or "").lower()
+    assert "sekretess" in at.chat_message[1].markdown[0].value.lower()
+    assert not at.session_state["queue"]
+    assert not [c for c in at.caption if "Väntar på svar" in c.value]
+
+
+def test_a_failed_question_does_not_hold_up_the_next(at: AppTest, tmp_path: Path, embedder) -> None:
+    from assistant.service import build_assistant
+
+    empty = build_assistant(make_settings(tmp_path, models_dir=MODELS_DIR), embedder=embedder)
+    failed = PendingQuestion("Vad är lex Sarah?")
+    failed.start(empty, [])
+    at.session_state["queue"] = [failed]
+    ask(at, "Vad gäller vid sekretess?")
+    assert [m.name for m in at.chat_message] == ["user", "assistant"] * 2
+    assert "Indexet är tomt" in at.chat_message[1].error[0].value  # in place of its answer
+    assert "sekretess" in at.chat_message[3].markdown[0].value.lower()
+    assert [a.question for a in at.session_state["answers"]] == ["Vad gäller vid sekretess?"]

@@ -144,6 +144,33 @@ def test_refusal_in_the_browser(page) -> None:  # type: ignore[no-untyped-def]
     screenshot(page, "chat-refusal")
 
 
+def test_questions_sent_back_to_back_are_all_answered_in_order(page) -> None:  # type: ignore[no-untyped-def]
+    """Each question is sent while the one before it is being answered (an answer takes a
+    second or more; typing the next takes milliseconds): none may be lost or answered twice."""
+    questions = {  # question: a word of its answer
+        "Vad gäller vid sekretess?": "sekretess",
+        "Vad är lex Sarah?": "missförhållanden",
+        "Vad innebär anmälningsskyldigheten?": "far illa",
+    }
+    page.get_by_role("button", name="Vad gäller vid sekretess?").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    box = page.get_by_test_id("stChatInputTextArea")
+    for question in questions:
+        box.fill(question)
+        box.press("Enter")
+    feedback = page.get_by_text("Skicka omdöme")
+    playwright.expect(feedback).to_have_count(len(questions), timeout=ANSWER_TIMEOUT_MS)
+    messages = page.get_by_test_id("stChatMessage").all_inner_texts()
+    assert len(messages) == 2 * len(questions)
+    for (question, word), asked, answered in zip(
+        questions.items(), messages[::2], messages[1::2], strict=True
+    ):
+        assert asked.strip().endswith(question)
+        assert word in answered
+    assert "Väntar på svar" not in page.get_by_test_id("stMainBlockContainer").inner_text()
+    assert box.input_value() == ""
+    screenshot(page, "chat-queue")
+
+
 def test_coordinator_publishes_and_removes_a_local_routine(  # type: ignore[no-untyped-def]
     page, app, tmp_path: Path
 ) -> None:

@@ -18,20 +18,27 @@ EXAMPLES = (
 USER_AVATAR = ":material/person:"
 BOT_AVATAR = ":material/menu_book:"
 
+WAITING = "Väntar på svar – frågan besvaras när svaret ovanför är klart."
+
 state = st.session_state
 state.setdefault("answers", [])  # list[Answer], the masked questions are answer.question
+state.setdefault("queue", [])  # list[render.PendingQuestion], sent and not yet answered
 state.setdefault("conversation", 0)  # part of widget keys, so a new chat starts clean
 state.setdefault("feedback_sent", set())
 
 
 def new_conversation() -> None:
     state.answers = []
+    state.queue = []  # an answer under way is dropped with it
     state.conversation += 1
-    state.pop("pending_question", None)
 
 
-def ask_example(question: str) -> None:
-    state.pending_question = question
+def send(question: str | None) -> None:
+    """Queue a question from the input or an example. A widget callback runs before the page
+    script, so the question is queued before anything slow; a later question, which stops the
+    run answering this one, finds it still there."""
+    if question and question.strip():
+        state.queue.append(render.PendingQuestion(question))
 
 
 def save_feedback(answer: Answer, key: str) -> None:
@@ -82,45 +89,55 @@ with render.page_errors():
 if assistant is None:
     st.stop()
 
-# Read first: the input is pinned to the bottom wherever it is called, and knowing the
-# question now keeps the examples from showing above its answer.
-question = st.chat_input("Skriv din fråga om ekonomiskt bistånd …", max_chars=1000)
-question = question or state.pop("pending_question", None)
+# The input is pinned to the bottom wherever it is called; what it sends goes to the queue.
+st.chat_input(
+    "Skriv din fråga om ekonomiskt bistånd …",
+    key="chat_question",
+    max_chars=1000,
+    on_submit=lambda: send(state.get("chat_question")),
+)
+# Reading session state is where Streamlit may stop a run for a newer one, so the lists are
+# taken once and changed in place below: an answer moves from the queue to the history at once.
+answers: list[Answer] = state.answers
+queue: list[render.PendingQuestion] = state.queue
+conversation: int = state.conversation
 
-for i, past in enumerate(state.answers):
-    key = f"c{state.conversation}-{i}"
+for i, past in enumerate(answers):
+    key = f"c{conversation}-{i}"
     with st.chat_message("user", avatar=USER_AVATAR):
         st.markdown(render.plain(past.question))
     with st.chat_message("assistant", avatar=BOT_AVATAR):
         render.answer_body(past, key, assistant.retriever.section_text)
         feedback_form(past, f"{key}-fb")
 
-if not state.answers and not question:
+if not answers and not queue:
     st.markdown("**Prova till exempel:**")
     columns = st.columns(2)
     for n, example in enumerate(EXAMPLES):
         columns[n % 2].button(
-            example, key=f"example-{n}", on_click=ask_example, args=(example,), width="stretch"
+            example, key=f"example-{n}", on_click=send, args=(example,), width="stretch"
         )
 
-if question:
+# Every question sent is on the page at once, in order; those behind the first say they wait.
+slots = []
+for n, pending in enumerate(queue):
     with st.chat_message("user", avatar=USER_AVATAR):
-        st.markdown(render.plain(mask_personal_data(question).text))
+        st.markdown(render.plain(mask_personal_data(pending.question).text))
     with st.chat_message("assistant", avatar=BOT_AVATAR):
-        box = st.empty()
-        streamed: list[str] = []
+        slots.append(st.empty())
+        if n:
+            slots[-1].caption(f":material/schedule: {WAITING}")
 
-        def show_token(token: str) -> None:
-            streamed.append(token)
-            box.markdown(render.answer_markdown("".join(streamed)) + " ▌")
-
+for slot in slots:
+    pending = queue[0]
+    pending.start(assistant, [a.question for a in answers])
+    with slot.container():
         answer = None
-        with render.page_errors(), st.spinner("Söker i källorna …"):
-            history = [a.question for a in state.answers]
-            answer = assistant.ask(question, history=history, on_token=show_token)
-        box.empty()
+        with render.page_errors():
+            answer = render.stream_answer(pending)
+        key = f"c{conversation}-{len(answers)}"
+        queue.pop(0)  # a failed question goes too: its error is shown in its place
         if answer is not None:
-            key = f"c{state.conversation}-{len(state.answers)}"
-            state.answers.append(answer)
+            answers.append(answer)
             render.answer_body(answer, key, assistant.retriever.section_text)
             feedback_form(answer, f"{key}-fb")
