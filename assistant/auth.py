@@ -22,9 +22,8 @@ SCRYPT_R = 8
 SCRYPT_P = 1
 SALT_BYTES = 16
 HASH_BYTES = 32
-MAX_FAILURES = 5  # per session, before a lock-out
+MAX_FAILURES = 5  # wrong passwords within LOCKOUT_SECONDS before the login locks
 LOCKOUT_SECONDS = 300.0
-GLOBAL_MAX_FAILURES = 25  # over all sessions: opening a new tab must not reset the brake
 IDLE_TIMEOUT_SECONDS = 30 * 60
 
 
@@ -64,60 +63,67 @@ def verify_password(password: str, stored: str | None) -> bool:
 
 
 @dataclass
-class _Failures:
-    count: int = 0
-    locked_until: float = 0.0
-
-
-@dataclass
 class LoginGuard:
-    """Counts failed logins per key (a browser session) and locks a key out for a while after
-    `max_failures`. A global count over all keys stops a guesser who opens new sessions.
-    Shared by all sessions of the app process, hence the lock."""
+    """The brake on guessing the coordinators' password: after `max_failures` wrong passwords
+    within `lockout_seconds`, every login is refused for `lockout_seconds`; a right password
+    clears the count.
+
+    One guard serves the whole app process (all browser sessions share it, hence the lock), and
+    it counts for the login as a whole, not per browser session or client: a reload or a new
+    tab starts a new session, and the app listens on loopback for one office, where Streamlit
+    does not know the client's address (`st.context.ip_address` is None on localhost, and behind
+    a proxy every user would share the proxy's). One shared password, one count: a guesser can
+    lock the coordinators out for a few minutes, but cannot try more than `max_failures`
+    passwords in any such window."""
 
     max_failures: int = MAX_FAILURES
     lockout_seconds: float = LOCKOUT_SECONDS
-    global_max_failures: int = GLOBAL_MAX_FAILURES
     clock: Callable[[], float] = time.monotonic
-    _failures: dict[str, _Failures] = field(default_factory=dict, repr=False)
+    _failures: list[float] = field(default_factory=list, repr=False)  # times of recent ones
+    _locked_until: float = field(default=0.0, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    _GLOBAL = "\x00all"
+    def __post_init__(self) -> None:
+        if self.max_failures < 1 or self.lockout_seconds <= 0:
+            raise ValueError("LoginGuard needs max_failures >= 1 and lockout_seconds > 0.")
 
-    def locked_for(self, key: str) -> float:
-        """Seconds until `key` may try again (0 when it may try now)."""
-        now = self.clock()
+    def locked_for(self) -> float:
+        """Seconds until a password may be tried again (0 when it may be tried now)."""
         with self._lock:
-            waits = [
-                f.locked_until - now
-                for k in (key, self._GLOBAL)
-                if (f := self._failures.get(k)) is not None
-            ]
-        return max([0.0, *waits])
+            return max(0.0, self._locked_until - self.clock())
 
-    def record_failure(self, key: str) -> None:
-        now = self.clock()
+    def record_failure(self) -> None:
         with self._lock:
-            for k, limit in ((key, self.max_failures), (self._GLOBAL, self.global_max_failures)):
-                f = self._failures.setdefault(k, _Failures())
-                if f.locked_until and f.locked_until <= now:  # a served lock-out starts afresh
-                    f.count, f.locked_until = 0, 0.0
-                f.count += 1
-                if f.count >= limit:
-                    f.locked_until = now + self.lockout_seconds
+            self._count_failure(self.clock())
 
-    def record_success(self, key: str) -> None:
+    def _count_failure(self, now: float) -> None:  # with self._lock held
+        # Failures older than the window are forgiven, and a served lock-out starts afresh.
+        self._failures = [t for t in self._failures if now - t < self.lockout_seconds]
+        self._failures.append(now)
+        if len(self._failures) >= self.max_failures:
+            self._locked_until = now + self.lockout_seconds
+            self._failures.clear()
+
+    def record_success(self) -> None:
         with self._lock:
-            self._failures.pop(key, None)
+            self._failures.clear()
+            self._locked_until = 0.0
 
-    def attempt(self, key: str, password: str, stored: str | None) -> bool:
-        """Check a password unless `key` is locked out; count the outcome."""
-        if self.locked_for(key) > 0:
-            return False
+    def attempt(self, password: str, stored: str | None) -> bool:
+        """Check a password unless the login is locked; count the outcome. While locked, even
+        the right password is refused, and the check (scrypt, constant-time compare) is not run.
+
+        The attempt counts as a failure before the check, under the lock, and a right password
+        takes it back: passwords sent at once from many sessions cannot all slip in while the
+        first checks are still running."""
+        with self._lock:
+            now = self.clock()
+            if self._locked_until > now:
+                return False
+            self._count_failure(now)
         if verify_password(password, stored):
-            self.record_success(key)
+            self.record_success()
             return True
-        self.record_failure(key)
         return False
 
 

@@ -33,6 +33,8 @@ def feedback_store() -> FeedbackStore:
 
 @st.cache_resource(show_spinner=False)
 def login_guard() -> LoginGuard:
+    """The count of wrong coordinator passwords, here rather than in `st.session_state`:
+    a reload or a new tab starts a new session, and must not start a new count."""
     return LoginGuard()
 
 

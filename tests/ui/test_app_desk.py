@@ -282,3 +282,57 @@ def test_personal_data_is_warned_of_masked_and_published_only_when_confirmed(
     form.checkbox[0].check()
     click(at, "Ta bort")
     assert source not in store.documents()
+
+
+# --- the login lock-out survives a reload (issue 11, item 6) -----------------------------------
+
+
+@pytest.fixture(autouse=True)
+def fresh_login_guard() -> Iterator[None]:
+    """The lock-out is process-wide (that is the point): each test starts and leaves it clear,
+    so that a test that locks the login does not lock out the tests after it."""
+    from ui import resources
+
+    resources.login_guard.clear()
+    yield
+    resources.login_guard.clear()
+
+
+def locked_out(at: AppTest) -> bool:
+    return any("Vänta" in e.value for e in at.error) and not at.file_uploader
+
+
+def test_a_reload_does_not_undo_the_lock_out() -> None:
+    """Each AppTest is a session of its own, as a reload or a new tab is."""
+    first = open_desk()
+    for _ in range(5):
+        log_in(first, "gissning")
+    assert "Vänta 5 minuter" in first.error[0].value
+    reloaded = log_in(open_desk())  # the right password, in a new session
+    assert locked_out(reloaded)
+    assert "Vänta 5 minuter" in reloaded.error[0].value
+
+
+def test_wrong_passwords_count_across_sessions() -> None:
+    for _ in range(4):
+        log_in(open_desk(), "gissning")  # a reload before every try
+    last = log_in(open_desk(), "gissning")
+    assert locked_out(last)
+
+
+def test_the_lock_out_ends_and_a_right_password_clears_the_count() -> None:
+    from ui import resources
+
+    now = [1000.0]
+    resources.login_guard().clock = lambda: now[0]
+    at = open_desk()
+    for _ in range(5):
+        log_in(at, "gissning")
+    assert locked_out(log_in(open_desk()))
+    now[0] += 301
+    at = log_in(open_desk())
+    assert not at.error and at.file_uploader  # the lock-out has been served
+    for _ in range(4):
+        log_in(open_desk(), "gissning")
+    assert not log_in(open_desk()).error  # the right password clears the count ...
+    assert not locked_out(log_in(open_desk(), "gissning"))  # ... so one more is not the fifth

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -73,39 +75,105 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-def test_guard_locks_a_session_out_after_five_failures(clock: FakeClock) -> None:
+def test_guard_locks_the_login_after_five_failures(clock: FakeClock) -> None:
     stored = hash_password("rätt")
     guard = LoginGuard(lockout_seconds=300, clock=clock)
     for _ in range(4):
-        assert not guard.attempt("s1", "fel", stored)
-        assert guard.locked_for("s1") == 0
-    assert not guard.attempt("s1", "fel", stored)
-    assert guard.locked_for("s1") == pytest.approx(300)
-    # Locked: even the right password is not checked.
-    assert not guard.attempt("s1", "rätt", stored)
-    # Another session is not locked.
-    assert guard.attempt("s2", "rätt", stored)
+        assert not guard.attempt("fel", stored)
+        assert guard.locked_for() == 0
+    assert not guard.attempt("fel", stored)
+    assert guard.locked_for() == pytest.approx(300)
+    # Locked: even the right password is refused, and refusals do not extend the lock.
+    assert not guard.attempt("rätt", stored)
+    clock.now += 299
+    assert not guard.attempt("rätt", stored)
+    assert guard.locked_for() == pytest.approx(1)
+    clock.now += 2
+    assert guard.locked_for() == 0
+    assert guard.attempt("rätt", stored)
+
+
+def test_a_served_lock_out_starts_a_fresh_count(clock: FakeClock) -> None:
+    guard = LoginGuard(clock=clock)
+    for _ in range(5):
+        guard.record_failure()
     clock.now += 301
-    assert guard.locked_for("s1") == 0
-    assert guard.attempt("s1", "rätt", stored)
+    guard.record_failure()
+    assert guard.locked_for() == 0
 
 
 def test_success_resets_the_count(clock: FakeClock) -> None:
     stored = hash_password("rätt")
     guard = LoginGuard(clock=clock)
     for _ in range(4):
-        guard.attempt("s", "fel", stored)
-    assert guard.attempt("s", "rätt", stored)
+        guard.attempt("fel", stored)
+    assert guard.attempt("rätt", stored)
     for _ in range(4):
-        guard.attempt("s", "fel", stored)
-    assert guard.locked_for("s") == 0
+        guard.attempt("fel", stored)
+    assert guard.locked_for() == 0
+    guard.attempt("fel", stored)
+    assert guard.locked_for() > 0
 
 
-def test_new_sessions_do_not_escape_the_global_brake(clock: FakeClock) -> None:
-    guard = LoginGuard(max_failures=5, global_max_failures=10, clock=clock)
-    for i in range(10):
-        guard.record_failure(f"ny-flik-{i}")  # a guesser opening a new tab per try
-    assert guard.locked_for("ännu-en-flik") > 0
+def test_failures_older_than_the_window_are_forgiven(clock: FakeClock) -> None:
+    guard = LoginGuard(lockout_seconds=300, clock=clock)
+    for _ in range(4):
+        guard.record_failure()
+        clock.now += 100  # four failures spread over 400 seconds
+    guard.record_failure()
+    assert guard.locked_for() == 0  # only three of them within the last 300 seconds
+    guard.record_failure()
+    assert guard.locked_for() == 0
+    guard.record_failure()
+    assert guard.locked_for() == pytest.approx(300)
+
+
+def test_the_count_is_not_per_caller(clock: FakeClock) -> None:
+    """The guard has no notion of a session: a guesser who reloads (a new Streamlit session)
+    or opens a new tab meets the same count. Five failures from five threads lock it."""
+    stored = hash_password("rätt")
+    guard = LoginGuard(clock=clock)
+    threads = [threading.Thread(target=guard.attempt, args=("fel", stored)) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert guard.locked_for() > 0
+    assert not guard.attempt("rätt", stored)
+
+
+def test_concurrent_guesses_get_no_more_than_the_limit(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twenty passwords sent at once: only the first five are checked, even though each check
+    takes a while (the count is taken before the check, not after it)."""
+    import assistant.auth as auth
+
+    checked: list[str] = []
+    gate = threading.Barrier(5, timeout=10)
+
+    def slow_verify(password: str, stored: str | None) -> bool:
+        checked.append(password)
+        gate.wait()  # no check finishes before five have started
+        return False
+
+    monkeypatch.setattr(auth, "verify_password", slow_verify)
+    guard = LoginGuard(clock=clock)
+    threads = [
+        threading.Thread(target=guard.attempt, args=(f"gissning {i}", "x")) for i in range(20)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(checked) == 5
+    assert guard.locked_for() > 0
+
+
+@pytest.mark.parametrize(("max_failures", "seconds"), [(0, 300.0), (5, 0.0), (5, -1.0)])
+def test_guard_settings_are_checked(max_failures: int, seconds: float) -> None:
+    with pytest.raises(ValueError):
+        LoginGuard(max_failures=max_failures, lockout_seconds=seconds)
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 import uuid
 from pathlib import Path
@@ -97,7 +98,6 @@ st.title("Korpus")
 st.caption("För samordnare: lägg till, ersätt och ta bort lokala rutiner i kunskapsbanken.")
 
 state = st.session_state
-state.setdefault("desk_session", uuid.uuid4().hex)  # the login brake counts per session
 state.setdefault("upload_round", 0)  # in the upload form's key: a new round starts it empty
 settings = resources.settings()
 
@@ -124,13 +124,13 @@ if state.get("desk_active") is None:
         password = st.text_input("Lösenord för samordnare", type="password")
         submitted = st.form_submit_button("Logga in", type="primary")
     if submitted:
-        guard = resources.login_guard()
-        if guard.attempt(state.desk_session, password, settings.admin_password_hash):
+        guard = resources.login_guard()  # one per process: a reload does not reset the count
+        if guard.attempt(password, settings.admin_password_hash):
             state.desk_active = time.time()
             st.rerun()
-        elif (wait := guard.locked_for(state.desk_session)) > 0:
+        elif (wait := guard.locked_for()) > 0:
             st.error(
-                f"För många misslyckade försök. Vänta {int(wait // 60) + 1} minuter och försök igen."
+                f"För många misslyckade försök. Vänta {math.ceil(wait / 60)} minuter och försök igen."
             )
         else:
             st.error("Fel lösenord. Försök igen, eller fråga den som förvaltar assistenten.")
