@@ -56,7 +56,7 @@ def load_yaml(text: str, max_chars: int = MAX_YAML_CHARS) -> Any:
 
 
 # Terminal escape sequences (CSI "ESC [ … m", OSC "ESC ] … BEL") go whole, not just the ESC.
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x9b[0-?]*[ -/]*[@-~]")
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x9b[0-?]*[ -/]*[@-~]")
 
 
 def bounded(value: Any, limit: int = MAX_FIELD_CHARS) -> str:
