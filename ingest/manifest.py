@@ -18,7 +18,7 @@ from ingest.documents import KINDS, DocumentMeta
 from ingest.errors import ManifestError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
-_IGNORED_NAMES = {"manifest.yaml", "ordlista.yaml", "README.md", "LASMIG.md"}
+IGNORED_NAMES = frozenset({"manifest.yaml", "ordlista.yaml", "README.md", "LASMIG.md"})
 _CONFIG_SUFFIXES = {".yaml", ".yml"}
 
 
@@ -141,7 +141,7 @@ def discover(corpus_dir: Path, manifest_path: Path) -> tuple[list[DocumentMeta],
         if (
             not path.is_file()
             or rel in listed
-            or path.name in _IGNORED_NAMES
+            or path.name in IGNORED_NAMES
             or path.suffix.lower() in _CONFIG_SUFFIXES  # manifest, glossary, sidecars
             or any(part.startswith(".") for part in path.relative_to(corpus_dir).parts)
         ):

@@ -55,8 +55,11 @@ def load_yaml(text: str, max_chars: int = MAX_YAML_CHARS) -> Any:
         loader.dispose()
 
 
-# Terminal escape sequences (CSI "ESC [ … m", OSC "ESC ] … BEL") go whole, not just the ESC.
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x9b[0-?]*[ -/]*[@-~]")
+# Terminal escape sequences (CSI "ESC [ … m", OSC "ESC ] … BEL", their 8-bit forms): removed
+# whole, so that no "[31m" is left once the control characters are dropped.
+_ESCAPES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"
+)
 
 
 def bounded(value: Any, limit: int = MAX_FIELD_CHARS) -> str:

@@ -22,7 +22,7 @@ import yaml
 
 from ingest.documents import KINDS, Chunk, DocumentMeta
 from ingest.errors import DocumentError, UnsupportedFileError
-from ingest.manifest import SUPPORTED_SUFFIXES, ManifestEntry, read_manifest
+from ingest.manifest import IGNORED_NAMES, SUPPORTED_SUFFIXES, ManifestEntry, read_manifest
 from ingest.pipeline import ChunkEmbedder, IngestReport, prepare_chunks
 from ingest.safeyaml import MAX_FIELD_CHARS, YamlRefused, bounded, load_yaml
 from ingest.settings import Settings
@@ -33,22 +33,16 @@ SIDECAR_SUFFIX = ".meta.yaml"
 MAX_SIDECAR_CHARS = 10_000  # five form fields of at most MAX_FIELD_CHARS each
 # Names the corpus discovery (ingest.manifest.discover) never indexes: instructions and
 # settings. Written under one of them, an upload would be "published" and never searchable.
-# tests/unit/test_upload_guard.py checks that discovery agrees, so the two cannot drift apart.
-NOT_INDEXED_NAMES = frozenset({"README.md", "LASMIG.md", "manifest.yaml", "ordlista.yaml"})
+# They are discovery's own list; tests/unit/test_upload_guard.py checks that discovery agrees.
+NOT_INDEXED_NAMES = IGNORED_NAMES
 _UNSAFE = re.compile(r"[^A-Za-z0-9åäöÅÄÖéÉüÜ._-]+")
-# Terminal escape sequences (CSI "ESC [ … m", OSC "ESC ] … BEL", their 8-bit forms): removed
-# whole, so that no "[31m" is left once `bounded` drops the control characters.
-_ESCAPES = re.compile(
-    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"
-)
-
 ADDED, UPDATED, UNCHANGED = "added", "updated", "unchanged"
 
 
 def one_line(value: object, limit: int = MAX_FIELD_CHARS) -> str:
     """A title, name or other short value as one printable line, safe to show in a terminal or
     a page: escape sequences and control characters removed, cut to `limit` with "…"."""
-    return bounded(_ESCAPES.sub("", str(value)), limit)
+    return bounded(value, limit)
 
 
 def safe_filename(name: str) -> str:
