@@ -98,8 +98,9 @@ def checked_date(value: Any) -> str | None:
             raise ValueError(
                 f"datumet {text} finns inte; skriv ett riktigt datum som ÅÅÅÅ-MM-DD"
             ) from None
-    shown = f"'{bounded(value, 40)}'" if text else "värdet"
-    raise ValueError(f"{shown} är inget datum; skriv det som ÅÅÅÅ-MM-DD, till exempel 2025-01-31")
+    raise ValueError(
+        f"'{bounded(value, 40)}' är inget datum; skriv det som ÅÅÅÅ-MM-DD, till exempel 2025-01-31"
+    )
 
 
 # --- the manifest -------------------------------------------------------------------------------
@@ -240,7 +241,9 @@ def _swedish(error: Any) -> str:
 # --- discovery ----------------------------------------------------------------------------------
 
 
-def discover(corpus_dir: Path, manifest_path: Path) -> tuple[list[DocumentMeta], list[ManifestProblem]]:
+def discover(
+    corpus_dir: Path, manifest_path: Path
+) -> tuple[list[DocumentMeta], list[ManifestProblem]]:
     """Every document the corpus holds; as problems: manifest entries that are invalid or
     whose file is missing, files of a type we cannot read, broken sidecars and names the file
     system cannot handle. A file with a problem is not indexed (never with made-up metadata)."""

@@ -96,7 +96,9 @@ def deep_html(folder: Path, depth: int = 1000, name: str = "djup.html") -> Path:
 
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_PARAGRAPH = b"<w:p><w:r><w:t>Handl\xc3\xa4ggaren dokumenterar beslutet i journalen.</w:t></w:r></w:p>"
+_PARAGRAPH = (
+    b"<w:p><w:r><w:t>Handl\xc3\xa4ggaren dokumenterar beslutet i journalen.</w:t></w:r></w:p>"
+)
 
 
 def docx_bomb(folder: Path, xml_bytes: int = 8 * 1024 * 1024, name: str = "bomb.docx") -> Path:
@@ -118,10 +120,12 @@ def docx_bomb(folder: Path, xml_bytes: int = 8 * 1024 * 1024, name: str = "bomb.
         zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as dst,
     ):
         for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0))  # same bytes
+            fixed.compress_type = zipfile.ZIP_DEFLATED
             if info.filename != "word/document.xml":
-                dst.writestr(info, src.read(info.filename))
+                dst.writestr(fixed, src.read(info.filename))
                 continue
-            with dst.open("word/document.xml", "w", force_zip64=True) as out:
+            with dst.open(fixed, "w", force_zip64=True) as out:
                 out.write(head.encode())
                 written = len(head)
                 while written < xml_bytes:
@@ -174,9 +178,7 @@ def pdf_shared_stream(
             }
         )
     )
-    resources = DictionaryObject(
-        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
-    )
+    resources = DictionaryObject({NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})})
     for _ in range(pages):
         page = writer.add_blank_page(width=595, height=842)
         page[NameObject("/Contents")] = ArrayObject([content])
@@ -204,7 +206,9 @@ def large_text(folder: Path, n_bytes: int = 2_000_000, name: str = "stor.txt") -
     return _write(folder, name, "Rubrik\n\n" + paragraph * count)
 
 
-def long_paragraph_txt(folder: Path, n_chars: int = 300_000, name: str = "langt-stycke.txt") -> Path:
+def long_paragraph_txt(
+    folder: Path, n_chars: int = 300_000, name: str = "langt-stycke.txt"
+) -> Path:
     """One paragraph of `n_chars` characters whose periods never end a sentence (every word
     after them is lowercase): the sentence splitter sees one growing sentence."""
     words = "bl.a. handläggaren skriver t.ex. ett beslut. och sedan "

@@ -24,7 +24,9 @@ from ingest.safeyaml import bounded
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 
 # Bump when loading or cleaning changes what comes out, so every document is re-indexed.
-LOADER_VERSION = "3"  # 2: answer sentences indexed beside the chunks; 3: titles are captions
+# 2: answer sentences indexed beside the chunks; 3: titles are captions; 4: titles one bounded
+# line, over-long headings kept as text, nested HTML tables' rows once, words cut tighter.
+LOADER_VERSION = "4"
 
 Loader = Callable[[bytes, DocumentMeta, Budget], tuple[DocumentMeta, list[Block]]]
 LOADERS: dict[str, Loader] = {

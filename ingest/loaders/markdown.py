@@ -75,26 +75,26 @@ def fill_meta(meta: DocumentMeta, front: dict[str, Any]) -> DocumentMeta:
         valid_from = checked_date(front.get("valid_from"))
     except ValueError as exc:
         raise UnreadableDocumentError(
-            f"{name}: front matter, fältet valid_from: {exc}. Rätta fältet och lägg in filen "
-            "igen.",
+            f"{name}: front matter, fältet valid_from: {exc}. Rätta fältet och lägg in filen igen.",
             path=name,
         ) from None
     year = front.get("year")
     if not isinstance(year, int) or isinstance(year, bool):
         year = int(valid_from[:4]) if valid_from else None
     kind = front.get("kind")
+    if meta.kind != "lokal_rutin" or not isinstance(kind, str) or kind not in KINDS:
+        kind = meta.kind
     return replace(
         meta,
         title=meta.title or _field(front, "title"),
         publisher=meta.publisher or _field(front, "publisher"),
-        kind=kind if meta.kind == "lokal_rutin" and isinstance(kind, str) and kind in KINDS
-        else meta.kind,
+        kind=kind,
         municipality=meta.municipality or _field(front, "municipality") or None,
         url=meta.url or _field(front, "url", 2000) or None,
         valid_from=meta.valid_from or valid_from,
         year=meta.year if meta.year is not None else year,
         example=meta.example or front.get("example") is True,
-    )  # fmt: skip
+    )
 
 
 def _field(front: dict[str, Any], key: str, limit: int = MAX_FIELD_CHARS) -> str:

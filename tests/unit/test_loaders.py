@@ -519,12 +519,14 @@ def test_the_impossible_date_of_the_hostile_files(tmp_path: Path) -> None:
         load(hostile_files.impossible_date_md(tmp_path))
 
 
-def test_an_impossible_time_in_front_matter_is_refused_not_a_traceback(tmp_path: Path) -> None:
+def test_impossible_dates_elsewhere_in_front_matter_are_never_a_traceback(tmp_path: Path) -> None:
     path = tmp_path / "tid.md"
     path.write_text("---\npublicerad: 2024-02-28 25:00:00\n---\n\nText.\n", encoding="utf-8")
     doc = load(path)  # a field we do not read: kept as text, harmless
     assert full_text(doc) == "Text."
     path.write_text("---\nx: {a: 2024-02-30}\n---\n\nText.\n", encoding="utf-8")
+    assert full_text(load(path)) == "Text."
+    path.write_text("---\n2024-02-30: en nyckel\n---\n\nText.\n", encoding="utf-8")
     with pytest.raises(UnreadableDocumentError, match="tid.md: front matter .*datum"):
         load(path)
 

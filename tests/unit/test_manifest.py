@@ -393,8 +393,8 @@ def test_an_entry_that_is_not_a_mapping_is_named_by_its_position(tmp_path: Path)
 def test_manifest_text_fields_become_one_bounded_line(tmp_path: Path) -> None:
     path = write(
         tmp_path / "manifest.yaml",
-        f"documents:\n  - source: a.txt\n    title: \"Titel\\n{'ö' * 5000}\"\n"
-        f"    publisher: \"Social\\tstyrelsen\\x07\"\n    url: https://example.se/{'a' * 5000}\n",
+        f'documents:\n  - source: a.txt\n    title: "Titel\\n{"ö" * 5000}"\n'
+        f'    publisher: "Social\\tstyrelsen\\x07"\n    url: https://example.se/{"a" * 5000}\n',
     )
     [entry] = read_manifest(path)
     assert len(entry.title) <= MAX_FIELD_CHARS and entry.title.startswith("Titel öö")
