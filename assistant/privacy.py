@@ -1,5 +1,5 @@
 """Masking of personal data in questions and logs: personnummer, samordningsnummer, phone
-numbers, e-mail addresses. Names are not detected.
+numbers, e-mail addresses and personal names (found by `assistant.names`).
 
 Caseworkers sometimes paste case details into a question; what is masked here is never
 searched, logged or sent to a language model. A number is masked when its shape matches and
@@ -28,17 +28,21 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.names import find_names
+
 PERSONNUMMER = "personnummer"
 SAMORDNINGSNUMMER = "samordningsnummer"
 TELEFONNUMMER = "telefonnummer"
 EPOST = "e-post"
-KINDS = (PERSONNUMMER, SAMORDNINGSNUMMER, TELEFONNUMMER, EPOST)
+NAMN = "namn"
+KINDS = (PERSONNUMMER, SAMORDNINGSNUMMER, TELEFONNUMMER, EPOST, NAMN)
 
 _NOUNS = {
     PERSONNUMMER: "ett personnummer",
     SAMORDNINGSNUMMER: "ett samordningsnummer",
     TELEFONNUMMER: "ett telefonnummer",
     EPOST: "en e-postadress",
+    NAMN: "ett namn",
 }
 
 # Read as "-": hyphens, dashes, minus signs (NFKC has already made some of them ASCII).
@@ -128,10 +132,11 @@ def mask_personal_data(text: str) -> MaskResult:
 
 
 def _find_once(view: str) -> tuple[str, list[Span]]:
-    """E-mail addresses, then id numbers, then phone numbers, and the view with each blanked
-    out as it is found, so that no later search matches it or across it."""
+    """E-mail addresses, then id numbers, then phone numbers, then names, and the view with
+    each blanked out as it is found, so that no later search matches it or across it (a name
+    in an e-mail address goes with the address)."""
     spans: list[Span] = []
-    for find in (_emails, _id_numbers, _phones):
+    for find in (_emails, _id_numbers, _phones, _names):
         for start, end, kind in list(find(view)):
             spans.append((start, end, kind))
             view = view[:start] + _BLANKED * (end - start) + view[end:]
@@ -163,6 +168,11 @@ def _phones(view: str) -> Iterable[Span]:
             number = number[: last.start()]
         if low <= _digits(number[len(prefix) :]) <= high:
             yield match.start(), match.start() + len(number), TELEFONNUMMER
+
+
+def _names(view: str) -> Iterable[Span]:
+    for start, end in find_names(view):
+        yield start, end, NAMN
 
 
 def _id_kind(match: re.Match[str]) -> str | None:

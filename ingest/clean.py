@@ -29,12 +29,15 @@ _GLUED_REFS = (
 )
 
 
+_UNIFIED = str.maketrans(
+    {**{c: None for c in _INVISIBLE}, **{c: " " for c in _SPACES}, **{c: "•" for c in _BULLETS}}
+)
+
+
 def normalize_unicode(text: str) -> str:
     """NFC; soft hyphens and zero-width characters out; odd spaces and bullet glyphs unified."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = text.translate({ord(c): None for c in _INVISIBLE})
-    text = text.translate({ord(c): " " for c in _SPACES})
-    return text.translate({ord(c): "•" for c in _BULLETS})
+    return text.translate(_UNIFIED)
 
 
 def clean_pdf_text(text: str) -> list[Line]:
@@ -143,28 +146,36 @@ def _note_lines(notes: list[Line]) -> list[Line]:
 
 def join_hyphenated(lines: Sequence[Line]) -> list[Line]:
     """Undo end-of-line hyphenation ("kommu-" + "nen"), keep "barn- och ungdomsvård"."""
-    out: list[Line] = []
+    # A joined line is kept as parts until the end: a run of thousands of hyphenated lines
+    # must not copy the growing line at each one (quadratic).
+    out: list[tuple[int | None, list[str]]] = []
     for page, text in lines:
-        if out and text.strip() and out[-1][1].rstrip().endswith("-"):
-            prev_page, prev = out[-1]
-            merged = _merge_hyphen(prev.rstrip(), text.strip())
-            if merged is not None:
-                out[-1] = (prev_page, merged)
+        nxt = text.strip()
+        if out and nxt and out[-1][1][-1].rstrip().endswith("-"):
+            parts = out[-1][1]
+            last = parts[-1].rstrip()
+            before = parts[-2][-1:] if len(parts) > 1 else ""  # a part may be "-" alone
+            keep = _hyphen_kept(before + last[-2:], nxt)
+            if keep is not None:
+                parts[-1] = last if keep else last[:-1]
+                parts.append(nxt)
                 continue
-        out.append((page, text))
-    return out
+        out.append((page, [text]))
+    return [(page, "".join(parts)) for page, parts in out]
 
 
-def _merge_hyphen(prev: str, nxt: str) -> str | None:
-    if len(prev) < 2 or not nxt:
+def _hyphen_kept(end: str, nxt: str) -> bool | None:
+    """Whether a line ending in `end` ("…u-") and the next line `nxt` join without the hyphen
+    (False: "kommu-" + "nen"), with it (True: "FoU-" + "enheter"), or stay apart (None)."""
+    if len(end) < 2 or not nxt:
         return None
-    before, first_word = prev[-2], nxt.split()[0]
+    before, first_word = end[-2], nxt.split(maxsplit=1)[0]
     if not nxt[0].isalnum() or first_word.lower() in _KEEP_HYPHEN_BEFORE or before.isspace():
         return None
     if before.islower() and nxt[0].islower():
-        return prev[:-1] + nxt  # "kommu-" + "nen" -> "kommunen"
+        return False  # "kommu-" + "nen" -> "kommunen"
     if (before.isupper() or before.isdigit()) and not nxt[0].isupper():
-        return prev + nxt  # "FoU-" + "enheter", "2015-" + "16"
+        return True  # "FoU-" + "enheter", "2015-" + "16"
     return None
 
 

@@ -45,13 +45,26 @@ def split_pages(text: str) -> list[tuple[int | None, list[str]]]:
 
 
 def number_pages(count: int, anchors: Sequence[tuple[int, int]]) -> list[int | None]:
-    """Page numbers for `count` pages from (page index, printed number) anchors, nearest first."""
+    """Page numbers for `count` pages from (page index, printed number) anchors, nearest first
+    (on a tie the earlier page; of two anchors on one page the first). Linear in pages."""
     if not anchors:
         return [None] * count
+    first: dict[int, int] = {}
+    for at, number in anchors:
+        first.setdefault(at, number)
+    positions = sorted(first)
     numbers: list[int | None] = []
+    k = 0  # positions[k] is the nearest anchor at or after the page, if any
     for index in range(count):
-        at, number = min(anchors, key=lambda a: (abs(a[0] - index), a[0]))
-        value = number + index - at
+        while k < len(positions) and positions[k] < index:
+            k += 1
+        candidates = [
+            p
+            for p in (positions[k - 1] if k else None, positions[k] if k < len(positions) else None)
+            if p is not None
+        ]
+        at = min(candidates, key=lambda p: (abs(p - index), p))
+        value = first[at] + index - at
         numbers.append(value if value > 0 else None)
     return numbers
 

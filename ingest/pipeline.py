@@ -18,6 +18,7 @@ from typing import Protocol
 from filelock import FileLock, Timeout
 from tqdm import tqdm
 
+from ingest.budget import Budget
 from ingest.chunk import chunk_document
 from ingest.documents import Chunk, DocumentMeta, LoadedDocument
 from ingest.errors import DocumentError, IndexLockedError, StoreError
@@ -131,13 +132,17 @@ def prepare_chunks(
 ) -> tuple[LoadedDocument, list[Chunk]]:
     """Load and chunk one document (no index change); `raw`, when given, are the bytes the
     caller hashed, so what is indexed is what was hashed. Raises DocumentError."""
-    doc = load_document(path, meta, max_bytes=int(settings.max_file_mb * 1024 * 1024), raw=raw)
+    budget = Budget(meta.source, settings.document_seconds, settings.document_chars)
+    doc = load_document(
+        path, meta, max_bytes=int(settings.max_file_mb * 1024 * 1024), raw=raw, budget=budget
+    )
     chunks = chunk_document(
         doc,
         count_tokens=embedder.count_tokens,
         token_budget=embedder.passage_token_budget,
         target_tokens=settings.chunk_tokens,
         overlap_tokens=settings.chunk_overlap_tokens,
+        budget=budget,
     )
     if not chunks:
         raise DocumentError(

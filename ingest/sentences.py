@@ -62,20 +62,37 @@ def _split_part(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if b > a]
 
 
+_NEXT_CHAR = re.compile(r"\s*(\S)")
+
+
 def _ends_sentence(text: str, begin: int, mark: int, cut: int, end: int) -> bool:
-    rest = text[cut:end].lstrip()
-    if not rest or not _STARTER.match(rest):
+    # Only what is near the mark is looked at, never the whole rest or the whole sentence so
+    # far: a paragraph of 300 000 characters has thousands of marks (quadratic otherwise).
+    following = _NEXT_CHAR.match(text, cut, end)
+    if following is None or not _STARTER.match(following.group(1)):
         return False
     if text[mark] in "!?…":
         return True
-    words = text[begin : mark + 1].split()
-    token = words[-1].lstrip("(”\"'’[").lower() if words else ""
+    token = _last_word(text, begin, mark + 1).lstrip("(”\"'’[").lower()
     if token in ABBREVIATIONS or re.fullmatch(r"[^\W\d_]\.", token) or token.endswith("§."):
         return False
     if re.fullmatch(r"(?:[^\W\d_]\.){2,}", token):  # other dotted abbreviations: "a.a."
         return False
-    sentence = text[begin : mark + 1].strip()
-    return not _LIST_NUMBER.match(sentence)
+    first, last = _strip(text, begin, mark + 1)
+    return last - first > _MAX_LIST_NUMBER or not _LIST_NUMBER.match(text[first:last])
+
+
+_MAX_LIST_NUMBER = 8  # "(iii)." at most: longer text is never a list number
+
+
+def _last_word(text: str, begin: int, end: int) -> str:
+    """The last whitespace-separated word of text[begin:end]."""
+    while end > begin and text[end - 1].isspace():
+        end -= 1
+    start = end
+    while start > begin and not text[start - 1].isspace():
+        start -= 1
+    return text[start:end]
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ingest.budget import DOCUMENT_CHARS, DOCUMENT_SECONDS
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -36,6 +38,9 @@ class Settings(BaseSettings):
     chunk_tokens: int = 220
     chunk_overlap_tokens: int = 40
     max_file_mb: float = 50.0
+    # The work one document may cost in loading and chunking (see ingest/budget.py)
+    document_seconds: float = DOCUMENT_SECONDS
+    document_chars: int = DOCUMENT_CHARS
 
     # Store
     store: Literal["embedded", "server"] = "embedded"
@@ -67,6 +72,11 @@ class Settings(BaseSettings):
             raise ConfigError(
                 f"KG_CHUNK_OVERLAP_TOKENS ({self.chunk_overlap_tokens}) måste vara mindre "
                 f"än KG_CHUNK_TOKENS ({self.chunk_tokens})."
+            )
+        if self.document_seconds <= 0 or self.document_chars < 1:
+            raise ConfigError(
+                "KG_DOCUMENT_SECONDS och KG_DOCUMENT_CHARS måste vara större än 0 "
+                f"(nu {self.document_seconds:g} och {self.document_chars})."
             )
         if self.top_k < 1:
             raise ConfigError("KG_TOP_K måste vara minst 1.")

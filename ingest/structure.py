@@ -202,7 +202,7 @@ def _pdf_heading_at(
 def _add_text(builder: BlockBuilder, page: int | None, text: str) -> None:
     if is_bullet(text):
         builder.item(page, text)
-    elif builder.items and _continues_item(builder.items[-1][1], text):
+    elif builder.items and _continues_item(builder.last_item_end(), text):
         builder.continue_item(text)
     else:
         builder.line(page, text)

@@ -22,15 +22,19 @@ import yaml
 
 from ingest.documents import KINDS, Chunk, DocumentMeta
 from ingest.errors import DocumentError, UnsupportedFileError
-from ingest.manifest import IGNORED_NAMES, SUPPORTED_SUFFIXES, ManifestEntry, read_manifest
+from ingest.manifest import (
+    IGNORED_NAMES,
+    SUPPORTED_SUFFIXES,
+    ManifestEntry,
+    check_manifest,
+    sidecar_path,
+)
 from ingest.pipeline import ChunkEmbedder, IngestReport, prepare_chunks
-from ingest.safeyaml import MAX_FIELD_CHARS, YamlRefused, bounded, load_yaml
+from ingest.safeyaml import MAX_FIELD_CHARS, bounded
 from ingest.settings import Settings
 from ingest.store import DocumentRecord
 
 UPLOAD_DIR = "lokala-rutiner"
-SIDECAR_SUFFIX = ".meta.yaml"
-MAX_SIDECAR_CHARS = 10_000  # five form fields of at most MAX_FIELD_CHARS each
 # Names the corpus discovery (ingest.manifest.discover) never indexes: instructions and
 # settings. Written under one of them, an upload would be "published" and never searchable.
 # They are discovery's own list; tests/unit/test_upload_guard.py checks that discovery agrees.
@@ -108,44 +112,11 @@ def _manifest_entry(source: str, settings: Settings) -> ManifestEntry | None:
     """The manifest's entry for `source`; letter case aside, since on some file systems the
     names would still be one file."""
     key = unicodedata.normalize("NFC", source).casefold()
-    for entry in read_manifest(settings.manifest_path):
+    entries, _ = check_manifest(settings.manifest_path)  # a broken entry is ingest's to report
+    for entry in entries:
         if unicodedata.normalize("NFC", entry.source).casefold() == key:
             return entry
     return None
-
-
-def sidecar_path(path: Path) -> Path:
-    return path.with_name(path.name + SIDECAR_SUFFIX)
-
-
-def read_sidecar(path: Path) -> dict[str, object]:
-    """The form data saved beside an upload; {} if there is none. DocumentError if the
-    sidecar is broken, refused (aliases, too long) or not a mapping."""
-    side = sidecar_path(path)
-    if not side.exists():
-        return {}
-    advice = (
-        f"Rätta eller ta bort {side.name}, eller ladda upp dokumentet igen på samordnarsidan "
-        "så skrivs den på nytt."
-    )
-    try:
-        data = load_yaml(side.read_text(encoding="utf-8"), max_chars=MAX_SIDECAR_CHARS)
-    except YamlRefused as exc:
-        raise DocumentError(f"{side.name}: {exc} {advice}", path=str(side)) from exc
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (rad {mark.line + 1})" if mark is not None else ""
-        raise DocumentError(
-            f"{side.name}: formuläruppgifterna kunde inte läsas{where}. {advice}", path=str(side)
-        ) from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise DocumentError(
-            f"{side.name}: formuläruppgifterna ska vara fält som 'title: …'. {advice}",
-            path=str(side),
-        )
-    return data
 
 
 def upload_meta(

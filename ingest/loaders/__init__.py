@@ -2,7 +2,8 @@
 
 `load_document` checks the file first (missing, empty, too large, unknown type), then picks a
 loader by `meta.format` or else by suffix. A document that yields no text at all is an error,
-never an empty document.
+never an empty document. Every loader spends a `Budget` (time and extracted characters) as it
+goes, so that no small file can cost unbounded work.
 """
 
 from __future__ import annotations
@@ -14,16 +15,20 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from ingest.budget import Budget
 from ingest.documents import Block, DocumentMeta, LoadedDocument
 from ingest.errors import UnreadableDocumentError, UnsupportedFileError
 from ingest.loaders import docx, html, markdown, pdf, text
+from ingest.safeyaml import bounded
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 
 # Bump when loading or cleaning changes what comes out, so every document is re-indexed.
-LOADER_VERSION = "3"  # 2: answer sentences indexed beside the chunks; 3: titles are captions
+# 2: answer sentences indexed beside the chunks; 3: titles are captions; 4: titles one bounded
+# line, over-long headings kept as text, nested HTML tables' rows once, words cut tighter.
+LOADER_VERSION = "4"
 
-Loader = Callable[[bytes, DocumentMeta], tuple[DocumentMeta, list[Block]]]
+Loader = Callable[[bytes, DocumentMeta, Budget], tuple[DocumentMeta, list[Block]]]
 LOADERS: dict[str, Loader] = {
     "txt": text.load_txt,
     "pdf-text": text.load_pdf_text,
@@ -43,11 +48,18 @@ _SUFFIX_FORMATS = {
 
 
 def load_document(
-    path: Path, meta: DocumentMeta, max_bytes: int, *, raw: bytes | None = None
+    path: Path,
+    meta: DocumentMeta,
+    max_bytes: int,
+    *,
+    raw: bytes | None = None,
+    budget: Budget | None = None,
 ) -> LoadedDocument:
-    """Read, check and parse one file (or `raw`, the bytes the caller read and hashed).
-    Raises UnreadableDocumentError or UnsupportedFileError."""
+    """Read, check and parse one file (or `raw`, the bytes the caller read and hashed), within
+    `budget` (by default one from ingest.budget's constants, starting now; pass the same budget
+    on to `chunk_document`). Raises UnreadableDocumentError or UnsupportedFileError."""
     name = meta.source or path.name
+    budget = budget or Budget(name)
     if not path.is_file():
         raise UnreadableDocumentError(
             f"{name}: filen finns inte ({path}). Kontrollera sökvägen, eller ta bort posten ur "
@@ -67,7 +79,7 @@ def load_document(
             path=name,
         )
     raw = path.read_bytes() if raw is None else raw
-    loaded_meta, blocks = loader(raw, meta)
+    loaded_meta, blocks = loader(raw, meta, budget)
     blocks = [block for block in blocks if block.text.strip()]
     if not blocks:
         raise UnreadableDocumentError(
@@ -124,8 +136,9 @@ def content_hash(raw: bytes, meta: DocumentMeta) -> str:
 
 
 def _with_title(meta: DocumentMeta, path: Path) -> DocumentMeta:
-    """A document always has a title: loaders fill it from the text, else the file name."""
+    """A document always has a title, of one line: loaders fill it from the text (a heading
+    may be long; every chunk carries the title), else the file name."""
     if meta.title.strip():
-        return meta
+        return replace(meta, title=bounded(meta.title))
     stem = re.sub(r"[-_]+", " ", path.stem).strip() or path.name
-    return replace(meta, title=stem[:1].upper() + stem[1:])
+    return replace(meta, title=bounded(stem[:1].upper() + stem[1:]))

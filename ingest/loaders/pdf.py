@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import itertools
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 
 from pypdf import PdfReader
 from pypdf.errors import DependencyError
 
+from ingest.budget import Budget, thousands
 from ingest.clean import clean_pdf_pages
 from ingest.documents import Block, DocumentMeta
 from ingest.errors import UnreadableDocumentError
@@ -16,8 +19,10 @@ from ingest.structure import pdf_blocks
 
 log = logging.getLogger(__name__)
 
+MAX_PAGES = 3000  # a page count no handbook reaches; a few kilobytes can declare millions
 
-def load(raw: bytes, meta: DocumentMeta) -> tuple[DocumentMeta, list[Block]]:
+
+def load(raw: bytes, meta: DocumentMeta, budget: Budget) -> tuple[DocumentMeta, list[Block]]:
     name = meta.source
     if b"%PDF-" not in raw[:1024]:
         raise _unreadable(name, "filen är inte en PDF (den saknar PDF-huvud)")
@@ -27,11 +32,23 @@ def load(raw: bytes, meta: DocumentMeta) -> tuple[DocumentMeta, list[Block]]:
     pages: list[tuple[int | None, str]] = []
     # pypdf raises many kinds of exceptions on damaged files; all of them mean "unreadable".
     try:
+        count = len(reader.pages)
+        if count > MAX_PAGES:
+            raise UnreadableDocumentError(
+                f"{name}: PDF-filen har {thousands(count)} sidor, fler än gränsen "
+                f"{thousands(MAX_PAGES)}. Dela upp den i mindre filer och lägg in dem var för sig.",
+                path=name,
+            )
         for number, page in enumerate(reader.pages, start=1):
-            pages.append((number, page.extract_text() or ""))
+            budget.check()
+            text = page.extract_text(visitor_operand_before=_checking(budget)) or ""
+            budget.spend(len(text))
+            pages.append((number, text))
         title = _metadata_title(reader)
     except DependencyError as exc:
         raise _no_aes(name) from exc
+    except UnreadableDocumentError:
+        raise  # the budget or the page limit
     except Exception as exc:
         raise _unreadable(
             name, f"sidan {len(pages) + 1} kunde inte läsas ({type(exc).__name__})"
@@ -44,7 +61,21 @@ def load(raw: bytes, meta: DocumentMeta) -> tuple[DocumentMeta, list[Block]]:
         )
     if not meta.title and title:
         meta = replace(meta, title=title)
-    return meta, pdf_blocks(clean_pdf_pages(pages), meta.title)
+    lines = clean_pdf_pages(pages)
+    budget.check()
+    return meta, pdf_blocks(lines, meta.title)
+
+
+def _checking(budget: Budget) -> Callable[..., None]:
+    """A pypdf visitor that checks the time every few thousand drawing operators: one page
+    can hold a content stream that takes minutes to extract."""
+    operators = itertools.count()
+
+    def visit(*_: object) -> None:
+        if next(operators) % 2000 == 0:
+            budget.check()
+
+    return visit
 
 
 def _open(raw: bytes, name: str) -> PdfReader:

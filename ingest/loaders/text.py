@@ -3,57 +3,72 @@
 from __future__ import annotations
 
 import codecs
-import unicodedata
+import re
 from dataclasses import replace
 
+from ingest.budget import Budget
 from ingest.clean import clean_pdf_text, drop_web_boilerplate, normalize_unicode
 from ingest.documents import Block, DocumentMeta
 from ingest.errors import UnreadableDocumentError
 from ingest.structure import pdf_blocks, web_blocks
 
 
-def load_txt(raw: bytes, meta: DocumentMeta) -> tuple[DocumentMeta, list[Block]]:
-    lines = drop_web_boilerplate(normalize_unicode(decode_text(raw, meta.source)).split("\n"))
+def load_txt(raw: bytes, meta: DocumentMeta, budget: Budget) -> tuple[DocumentMeta, list[Block]]:
+    text = decode_text(raw, meta.source, budget)  # spent first: every step below is linear
+    lines = drop_web_boilerplate(normalize_unicode(text).split("\n"))
     if not meta.title:
         meta = replace(meta, title=_first_line_title(lines))
+    budget.check()
     return meta, web_blocks(lines, meta.title)
 
 
-def load_pdf_text(raw: bytes, meta: DocumentMeta) -> tuple[DocumentMeta, list[Block]]:
-    lines = clean_pdf_text(decode_text(raw, meta.source))
+def load_pdf_text(
+    raw: bytes, meta: DocumentMeta, budget: Budget
+) -> tuple[DocumentMeta, list[Block]]:
+    lines = clean_pdf_text(decode_text(raw, meta.source, budget))
+    budget.check()
     blocks = pdf_blocks(lines, meta.title)
     if not meta.title and blocks and blocks[0].section:
         meta = replace(meta, title=blocks[0].section[-1])
     return meta, blocks
 
 
-def decode_text(raw: bytes, name: str) -> str:
-    """UTF-8 (with or without BOM, or UTF-16 with BOM), else Windows-1252; never binary data."""
+def decode_text(raw: bytes, name: str, budget: Budget | None = None) -> str:
+    """UTF-8 (with or without BOM, or UTF-16 with BOM), else Windows-1252; never binary data.
+    The characters are spent from `budget` before any work on them."""
+    text = _decoded(raw, name)
+    if budget is not None:
+        budget.spend(len(text))
+    return checked_text(text, name)
+
+
+def _decoded(raw: bytes, name: str) -> str:
     for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
                           (codecs.BOM_UTF16_BE, "utf-16-be")):  # fmt: skip
         if raw.startswith(bom):
             try:
-                return checked_text(raw[len(bom) :].decode(encoding), name)
+                return raw[len(bom) :].decode(encoding)
             except UnicodeDecodeError as exc:
                 raise _binary(name) from exc
     if b"\x00" in raw:
         raise _binary(name)
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
         # cp1252 leaves five bytes undefined; Latin-1 maps every byte and is its closest kin.
         try:
-            text = raw.decode("cp1252")
+            return raw.decode("cp1252")
         except UnicodeDecodeError:
-            text = raw.decode("latin-1")
-    return checked_text(text, name)
+            return raw.decode("latin-1")
+
+
+# Control characters (Unicode category Cc) other than line breaks and tabs, and surrogates (Cs)
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def checked_text(text: str, name: str) -> str:
     """Reject text that is mostly control characters: binary data with a .txt name."""
-    controls = sum(
-        1 for ch in text if unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\r\t\f"
-    )
+    controls = len(_CONTROLS.findall(text))
     if "\x00" in text or controls > max(2, len(text) // 100):
         raise _binary(name)
     return text

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ingest.clean import (
     clean_pdf_pages,
@@ -129,6 +131,22 @@ def test_page_numbers_from_the_nearest_anchor() -> None:
     assert number_pages(5, [(2, 6)]) == [4, 5, 6, 7, 8]
     # Page breaks were missed between the anchors: each page trusts the anchor nearest to it.
     assert number_pages(6, [(0, 10), (5, 17)]) == [10, 11, 12, 15, 16, 17]
+
+
+@given(
+    st.integers(0, 40),
+    st.lists(st.tuples(st.integers(-3, 43), st.integers(-5, 60)), max_size=10),
+)
+def test_page_numbers_are_those_of_the_nearest_anchor_by_definition(
+    count: int, anchors: list[tuple[int, int]]
+) -> None:
+    # The linear walk (a 3000-page PDF has thousands of anchors) against the plain definition.
+    def nearest(index: int) -> int | None:
+        at, number = min(anchors, key=lambda a: (abs(a[0] - index), a[0]))
+        return number + index - at if number + index - at > 0 else None
+
+    expected = [nearest(i) for i in range(count)] if anchors else [None] * count
+    assert number_pages(count, anchors) == expected
 
 
 def test_footnote_text_after_the_rule_is_split_off() -> None:

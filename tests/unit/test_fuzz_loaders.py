@@ -163,7 +163,9 @@ def word_body(draw: st.DrawFn) -> str:
             rows.append(f"<w:tr>{''.join(cells)}</w:tr>")
         return f"<w:tbl>{''.join(rows)}</w:tbl>"
 
-    items = [paragraph() if draw(st.booleans()) else table(0) for _ in range(draw(st.integers(0, 8)))]
+    items = [
+        paragraph() if draw(st.booleans()) else table(0) for _ in range(draw(st.integers(0, 8)))
+    ]
     return "".join(items)
 
 
@@ -267,7 +269,7 @@ def test_web_structure_never_raises(lines: list[str], title: str) -> None:
 def test_docx_merge_python_docx_cannot_follow_keeps_its_text(folder: Path) -> None:
     """Found by the fuzzer: a vertical merge that starts in a table's top row (Word opens
     such files) made python-docx raise ValueError out of the loader."""
-    cell = '<w:tc>{}<w:p><w:r><w:t>{}</w:t></w:r></w:p></w:tc>'
+    cell = "<w:tc>{}<w:p><w:r><w:t>{}</w:t></w:r></w:p></w:tc>"
     body = (
         "<w:tbl><w:tr>"
         + cell.format("<w:tcPr><w:vMerge/></w:tcPr>", "Nybesök")

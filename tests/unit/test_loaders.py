@@ -10,10 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from ingest.budget import Budget
 from ingest.documents import DocumentMeta, LoadedDocument
 from ingest.errors import UnreadableDocumentError, UnsupportedFileError
 from ingest.loaders import SUPPORTED_SUFFIXES, content_hash, load_document
 from ingest.loaders import docx as docx_loader
+from ingest.loaders import pdf as pdf_loader
+from ingest.safeyaml import MAX_FIELD_CHARS
+from tests import hostile_files
 
 MB = 1024 * 1024
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -476,3 +480,166 @@ def test_content_hash_covers_bytes_and_chunk_metadata(tmp_path: Path) -> None:
     assert content_hash(raw, replace(meta, title="Annan titel")) != doc.content_hash
     assert content_hash(raw, replace(meta, year=2020)) != doc.content_hash
     assert content_hash(raw + b" ", meta) != doc.content_hash
+
+
+# --- metadata people write, and the work budget (issue 12, items 1-3) ---------------------------
+
+
+def test_front_matter_with_an_alias_bomb_is_refused_naming_the_file(tmp_path: Path) -> None:
+    path = hostile_files.yaml_alias_bomb_md(tmp_path)
+    assert path.stat().st_size < 1000
+    with pytest.raises(UnreadableDocumentError, match="YAML-alias") as info:
+        load(path)
+    assert str(info.value).startswith("aliasbomb.md: front matter")
+    assert info.value.path == "aliasbomb.md"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-02-30", "valid_from: datumet 2024-02-30 finns inte"),
+        ("2024-13-01", "valid_from: datumet 2024-13-01 finns inte"),
+        ("snart", "valid_from: 'snart' är inget datum"),
+        ("[2024, 2]", "valid_from: '[2024, 2]' är inget datum"),
+    ],
+)
+def test_front_matter_valid_from_must_be_a_real_date(
+    tmp_path: Path, value: str, expected: str
+) -> None:
+    path = tmp_path / "rutin.md"
+    path.write_text(f"---\ntitle: Rutin\nvalid_from: {value}\n---\n\nText.\n", encoding="utf-8")
+    with pytest.raises(UnreadableDocumentError) as info:
+        load(path)
+    assert str(info.value).startswith("rutin.md: front matter, fältet valid_from")
+    assert expected.split(": ", 1)[1] in str(info.value)
+
+
+def test_the_impossible_date_of_the_hostile_files(tmp_path: Path) -> None:
+    with pytest.raises(UnreadableDocumentError, match="datumet 2024-02-30 finns inte"):
+        load(hostile_files.impossible_date_md(tmp_path))
+
+
+def test_impossible_dates_elsewhere_in_front_matter_are_never_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "tid.md"
+    path.write_text("---\npublicerad: 2024-02-28 25:00:00\n---\n\nText.\n", encoding="utf-8")
+    doc = load(path)  # a field we do not read: kept as text, harmless
+    assert full_text(doc) == "Text."
+    path.write_text("---\nx: {a: 2024-02-30}\n---\n\nText.\n", encoding="utf-8")
+    assert full_text(load(path)) == "Text."
+    path.write_text("---\n2024-02-30: en nyckel\n---\n\nText.\n", encoding="utf-8")
+    with pytest.raises(UnreadableDocumentError, match="tid.md: front matter .*datum"):
+        load(path)
+
+
+def test_front_matter_fields_and_titles_become_one_bounded_line(tmp_path: Path) -> None:
+    path = tmp_path / "lang.md"
+    path.write_text(
+        f'---\npublisher: "Kommun\\n{"x" * 5000}"\nmunicipality: Malmö\n---\n\n'
+        f"# {'Rubrik ' * 2000}\n\nText.\n",
+        encoding="utf-8",
+    )
+    doc = load(path)
+    assert len(doc.meta.publisher) <= MAX_FIELD_CHARS and "\n" not in doc.meta.publisher
+    assert len(doc.meta.title) <= MAX_FIELD_CHARS  # the title, from the long first heading
+    assert doc.meta.municipality == "Malmö"
+
+
+def test_a_heading_too_long_for_a_section_name_stays_text(tmp_path: Path) -> None:
+    path = tmp_path / "rubrik.md"
+    path.write_text(f"# Rutin\n\n## {'Lång rubrik ' * 100}\n\nText.\n", encoding="utf-8")
+    doc = load(path)
+    assert all(len(part) <= 300 for block in doc.blocks for part in block.section)
+    assert "Lång rubrik Lång rubrik" in full_text(doc)
+
+
+def test_raw_bytes_are_parsed_instead_of_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "rutin.txt"
+    path.write_text("Rubrik\n\nFilens text.\n", encoding="utf-8")
+    doc = load_document(path, meta_for("rutin.txt"), MB, raw=b"Rubrik\n\nDe hashade bytena.\n")
+    assert full_text(doc) == "De hashade bytena."
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_budget_refuses_by_time_and_by_characters_in_swedish() -> None:
+    clock = FakeClock()
+    budget = Budget("rutin.pdf", seconds=120, max_chars=5_000_000, clock=clock)
+    budget.spend(4_000_000)
+    clock.now = 119.0
+    budget.check()
+    clock.now = 121.0
+    with pytest.raises(UnreadableDocumentError) as info:
+        budget.check()
+    assert str(info.value).startswith("rutin.pdf: dokumentet tog längre tid än 120 s att läsa")
+    assert "Dela upp" in str(info.value) and info.value.path == "rutin.pdf"
+    with pytest.raises(UnreadableDocumentError, match="gav mer än 5 000 000 tecken text"):
+        Budget("rutin.pdf", clock=clock).spend(5_000_001)
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".md", ".html", ".docx", ".pdf"])
+def test_every_loader_spends_the_character_budget(tmp_path: Path, suffix: str) -> None:
+    body = [("Rubrik", ["Handläggaren dokumenterar beslutet i journalen."] * 20)]
+    path = tmp_path / f"rutin{suffix}"
+    if suffix == ".pdf":
+        path.write_bytes(make_pdf(body))
+    elif suffix == ".docx":
+        import docx
+
+        document = docx.Document()
+        for line in body[0][1]:
+            document.add_paragraph(line)
+        document.save(str(path))
+    else:
+        text = "\n\n".join(body[0][1])
+        path.write_text(f"<p>{text}</p>" if suffix == ".html" else text, encoding="utf-8")
+    load_document(path, meta_for(path.name), MB, budget=Budget(path.name, max_chars=10_000))
+    with pytest.raises(UnreadableDocumentError, match=f"rutin{suffix}: .*mer än 100 tecken"):
+        load_document(path, meta_for(path.name), MB, budget=Budget(path.name, max_chars=100))
+
+
+def test_a_docx_whose_xml_inflates_past_the_limit_is_refused(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(docx_loader, "MAX_XML_BYTES", 2 * MB)
+    path = hostile_files.docx_bomb(tmp_path, xml_bytes=3 * MB)
+    assert path.stat().st_size < 100_000
+    with pytest.raises(UnreadableDocumentError) as info:
+        load(path)
+    message = str(info.value)
+    assert message.startswith("bomb.docx: Word-filen kan inte läsas")
+    assert "word/document.xml packas upp till 3 MB" in message and "zip-bomb" in message
+    small = hostile_files.docx_bomb(tmp_path, xml_bytes=MB // 4, name="liten.docx")
+    assert "Handläggaren dokumenterar" in full_text(load(small))  # the generator is a real docx
+
+
+def test_a_pdf_with_more_pages_than_the_limit_is_refused(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(pdf_loader, "MAX_PAGES", 2)
+    path = tmp_path / "lang.pdf"
+    path.write_bytes(make_pdf())
+    with pytest.raises(UnreadableDocumentError, match="lang.pdf: PDF-filen har 3 sidor, fler än"):
+        load(path)
+
+
+def test_html_nested_deeper_than_python_recursion_loads(tmp_path: Path) -> None:
+    for make in (
+        hostile_files.deep_html,
+        hostile_files.deep_list_html,
+        hostile_files.deep_table_html,
+    ):
+        doc = load(make(tmp_path, 5000))
+        assert "Handläggaren dokumenterar beslutet i journalen." in full_text(doc)
+
+
+def test_html_line_breaks_outside_paragraphs_still_separate_words(tmp_path: Path) -> None:
+    path = tmp_path / "br.html"
+    path.write_text(
+        "<div>Första raden.<br>Andra<br/>raden.</div>"
+        "<table><tr><td>A<table><tr><td>inre</td></tr></table></td><td>B</td></tr></table>"
+        "<ul><li>ett<ul><li>två</li></ul> tre</li></ul>",
+        encoding="utf-8",
+    )
+    assert full_text(load(path)) == "Första raden. Andra raden.\nA | B\ninre\n• ett tre\n• två"

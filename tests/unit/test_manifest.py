@@ -10,8 +10,10 @@ import pytest
 
 from ingest.documents import KINDS
 from ingest.errors import ManifestError
-from ingest.manifest import discover, read_manifest
+from ingest.manifest import check_manifest, discover, read_manifest
+from ingest.safeyaml import MAX_FIELD_CHARS
 from ingest.settings import ROOT
+from tests import hostile_files
 
 REAL_CORPUS = ROOT / "corpus"
 
@@ -214,10 +216,76 @@ def test_a_sidecar_with_an_unknown_kind_or_a_text_year_falls_back(corpus: Path) 
     assert (odd.kind, odd.year) == ("lokal_rutin", None)
 
 
-def test_a_broken_sidecar_is_ignored(corpus: Path) -> None:
+# Changed deliberately (issue 12, item 2): a broken sidecar used to be ignored, and its
+# document indexed without the metadata the coordinator gave it. Now it is reported.
+def test_a_broken_sidecar_is_a_problem_of_its_document_and_the_rest_goes_on(corpus: Path) -> None:
     write(corpus / "lokala-rutiner/hyresrutin.txt.meta.yaml", "title: [oavslutad\n")
+    metas, problems = discover(corpus, corpus / "manifest.yaml")
+    sources = {m.source for m in metas}
+    assert "lokala-rutiner/hyresrutin.txt" not in sources  # never with empty metadata
+    assert "lokala-rutiner/rutin-för-samtycke.md" in sources
+    [problem] = [p for p in problems if p.source == "lokala-rutiner/hyresrutin.txt"]
+    assert "hyresrutin.txt.meta.yaml" in problem.reason
+    assert "YAML-syntaxen är felaktig på rad" in problem.reason
+    assert "indexeras inte" in problem.reason
+
+
+@pytest.mark.parametrize(
+    ("sidecar", "expected"),
+    [
+        ("title: Rutin\nvalid_from: 2024-02-30\n", ["valid_from", "2024-02-30", "finns inte"]),
+        ("valid_from: snart\n", ["valid_from", "'snart' är inget datum"]),
+        (hostile_files.yaml_alias_bomb(), ["YAML-alias"]),
+        ("- en\n- lista\n", ["fält som 'title: …'"]),
+        ("title: " + "x" * 20_000 + "\n", ["gränsen"]),
+    ],
+    ids=["omojligt-datum", "inget-datum", "aliasbomb", "lista", "for-lang"],
+)
+def test_a_sidecar_that_is_refused_names_the_file_and_why(
+    corpus: Path, sidecar: str, expected: list[str]
+) -> None:
+    write(corpus / "lokala-rutiner/hyresrutin.txt.meta.yaml", sidecar)
+    metas, problems = discover(corpus, corpus / "manifest.yaml")
+    assert "lokala-rutiner/hyresrutin.txt" not in {m.source for m in metas}
+    [problem] = [p for p in problems if p.source == "lokala-rutiner/hyresrutin.txt"]
+    assert problem.reason.startswith("lokala-rutiner/hyresrutin.txt.meta.yaml: ")
+    for phrase in expected:
+        assert phrase in problem.reason, problem.reason
+
+
+def test_the_impossible_date_sidecar_of_the_hostile_files(tmp_path: Path) -> None:
+    routine = hostile_files.impossible_date_sidecar(tmp_path / "corpus" / "lokala-rutiner")
+    corpus = tmp_path / "corpus"
+    metas, problems = discover(corpus, corpus / "manifest.yaml")
+    assert metas == []
+    assert [p.source for p in problems] == [f"lokala-rutiner/{routine.name}"]
+    assert "valid_from" in problems[0].reason and "2024-02-30" in problems[0].reason
+
+
+def test_sidecar_fields_become_one_bounded_line(corpus: Path) -> None:
+    write(
+        corpus / "lokala-rutiner/hyresrutin.txt.meta.yaml",
+        f'title: "Rutin\\n\\x1b[31m{"å" * 1000}"\nmunicipality: Malmö\n',
+    )
     by_source = {m.source: m for m in discover(corpus, corpus / "manifest.yaml")[0]}
-    assert by_source["lokala-rutiner/hyresrutin.txt"].title == ""
+    routine = by_source["lokala-rutiner/hyresrutin.txt"]
+    assert len(routine.title) <= MAX_FIELD_CHARS and routine.title.startswith("Rutin åå")
+    assert "\n" not in routine.title and "\x1b" not in routine.title
+    assert routine.municipality == "Malmö"
+
+
+def test_a_file_name_too_long_for_a_sidecar_is_a_problem_and_the_rest_goes_on(
+    corpus: Path,
+) -> None:
+    path = hostile_files.long_name_file(corpus / "lokala-rutiner")
+    assert len(path.name.encode()) == 253
+    metas, problems = discover(corpus, corpus / "manifest.yaml")
+    rel = f"lokala-rutiner/{path.name}"
+    assert rel not in {m.source for m in metas}
+    assert "lokala-rutiner/hyresrutin.txt" in {m.source for m in metas}
+    [problem] = [p for p in problems if p.source == rel]
+    assert "filnamnet är för långt (253 byte)" in problem.reason
+    assert "kortare namn" in problem.reason
 
 
 def test_discover_skips_the_manifest_glossary_sidecars_hidden_and_unsupported_files(
@@ -255,10 +323,83 @@ def test_discover_without_a_manifest_treats_every_file_as_a_local_routine(corpus
     assert all(m.kind == "lokal_rutin" for m in metas if not m.source.endswith("samtycke.md"))
 
 
-def test_discover_raises_on_a_broken_manifest(corpus: Path) -> None:
-    write(corpus / "manifest.yaml", "documents:\n  - source: a.txt\n    kind: broschyr\n")
-    with pytest.raises(ManifestError, match="post 1"):
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("documents:\n  - source: [a.txt\n", "rad 3"),
+        ("documents: &d\n  - source: a.txt\nigen: *d\n", "YAML-alias"),
+        ("documents: en sträng\n", "måste ha en lista"),
+    ],
+    ids=["syntax", "alias", "ingen-lista"],
+)
+def test_discover_raises_on_a_manifest_that_cannot_be_read(
+    corpus: Path, text: str, reason: str
+) -> None:
+    write(corpus / "manifest.yaml", text)
+    with pytest.raises(ManifestError, match=reason):
         discover(corpus, corpus / "manifest.yaml")
+
+
+# Changed deliberately (issue 12, item 2): one bad entry used to stop the whole ingest with a
+# ManifestError. Now it is a problem of that entry, and every other document is indexed.
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ("    kind: broschyr\n", "post 2: kind: okänd kind 'broschyr'"),
+        ("    valid_from: 2024-02-30\n", "post 2: valid_from: datumet 2024-02-30 finns inte"),
+        ("    year: tjugotjugo\n", "post 2: year: måste vara ett heltal"),
+    ],
+    ids=["okand-kind", "omojligt-datum", "year-som-text"],
+)
+def test_a_bad_manifest_entry_is_a_problem_of_that_entry_only(
+    corpus: Path, entry: str, expected: str
+) -> None:
+    write(
+        corpus / "manifest.yaml",
+        "documents:\n  - source: kunskapsguiden/vägledning.txt\n    title: Vägledning\n"
+        "  - source: lokala-rutiner/hyresrutin.txt\n    title: Hyresrutin\n" + entry,
+    )
+    metas, problems = discover(corpus, corpus / "manifest.yaml")
+    sources = {m.source for m in metas}
+    assert "kunskapsguiden/vägledning.txt" in sources  # the rest goes on
+    assert "lokala-rutiner/rutin-för-samtycke.md" in sources
+    # The bad entry's file is not indexed as an unlisted routine without its metadata either.
+    assert "lokala-rutiner/hyresrutin.txt" not in sources
+    [problem] = [p for p in problems if p.source == "lokala-rutiner/hyresrutin.txt"]
+    assert expected in problem.reason
+    assert problem.reason.endswith("Rätta posten i manifestet och kör igen.")
+
+
+def test_the_impossible_date_manifest_of_the_hostile_files(tmp_path: Path) -> None:
+    manifest = hostile_files.impossible_date_manifest(tmp_path)
+    entries, problems = check_manifest(manifest)
+    assert [(e.source, e.valid_from) for e in entries] == [("bra.md", "2024-02-28")]
+    assert [p.source for p in problems] == ["dalig.md"]
+    assert "valid_from: datumet 2024-02-30 finns inte" in problems[0].reason
+    # read_manifest, for callers that must not act on half a manifest, refuses it whole.
+    with pytest.raises(ManifestError, match="post 2: valid_from"):
+        read_manifest(manifest)
+    metas, _ = discover(tmp_path, manifest)
+    assert [m.source for m in metas] == ["bra.md"]
+
+
+def test_an_entry_that_is_not_a_mapping_is_named_by_its_position(tmp_path: Path) -> None:
+    path = write(tmp_path / "manifest.yaml", "documents:\n  - bara-en-sträng.txt\n")
+    _, [problem] = check_manifest(path)
+    assert problem.source == "manifest.yaml, post 1"
+    assert "posten ska vara fält" in problem.reason
+
+
+def test_manifest_text_fields_become_one_bounded_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "manifest.yaml",
+        f'documents:\n  - source: a.txt\n    title: "Titel\\n{"ö" * 5000}"\n'
+        f'    publisher: "Social\\tstyrelsen\\x07"\n    url: https://example.se/{"a" * 5000}\n',
+    )
+    [entry] = read_manifest(path)
+    assert len(entry.title) <= MAX_FIELD_CHARS and entry.title.startswith("Titel öö")
+    assert entry.publisher == "Social styrelsen"
+    assert entry.url is not None and 300 < len(entry.url) <= 2000
 
 
 # --- the real corpus -------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from assistant.privacy import (
     EPOST,
+    NAMN,
     PERSONNUMMER,
     SAMORDNINGSNUMMER,
     TELEFONNUMMER,
@@ -289,3 +290,14 @@ def test_log_filter_masks_tracebacks(captured: tuple[logging.Logger, io.StringIO
 def test_log_filter_keeps_malformed_records() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "%s %s", ("bara ett",), None)
     assert PersonalDataFilter().filter(record) is True
+
+
+def test_names_are_masked_and_told() -> None:
+    result = mask_personal_data(
+        "Min klient Anna Svensson 811218-9876 vill veta om lex Sarah gäller."
+    )
+    assert result.text == "Min klient [namn] [personnummer] vill veta om lex Sarah gäller."
+    assert result.found == (PERSONNUMMER, NAMN)
+    assert privacy_notice(result.found).startswith(
+        "Din fråga innehöll ett personnummer och ett namn. De har maskerats"
+    )

@@ -31,7 +31,6 @@ from ingest.upload import (
     is_indexed_name,
     one_line,
     publish,
-    read_sidecar,
     remove,
     sidecar_path,
     upload_meta,
@@ -269,43 +268,9 @@ def test_a_published_upload_has_clean_form_data_in_its_sidecar(tmp_path: Path) -
     settings = corpus_settings(tmp_path)
     meta = publish("Rutin.md", ROUTINE.encode(), HOSTILE, settings, HashEmbeddings())
     assert meta.title == "Röd rutin för hembesök"
-    assert read_sidecar(settings.corpus_dir / meta.source)["title"] == "Röd rutin för hembesök"
-
-
-# --- sidecars ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "says"),
-    [
-        ("a: &a [x, x]\nb: [*a, *a]\n", "YAML-alias"),
-        ("title: [oavslutad\n", "kunde inte läsas (rad"),
-        ("- bara\n- en lista\n", "ska vara fält som 'title: …'"),
-        ("title: " + "x" * 20_000 + "\n", "mer än gränsen"),
-    ],
-)
-def test_a_broken_sidecar_is_reported(tmp_path: Path, text: str, says: str) -> None:
-    path = tmp_path / "rutin.md"
-    sidecar_path(path).write_text(text, encoding="utf-8")
-    with pytest.raises(DocumentError) as info:
-        read_sidecar(path)
-    message = str(info.value)
-    assert message.startswith("rutin.md.meta.yaml: ") and says in message
-    assert "ladda upp dokumentet igen" in message
-
-
-def test_a_sidecar_in_another_encoding_is_reported(tmp_path: Path) -> None:
-    path = tmp_path / "rutin.md"
-    sidecar_path(path).write_bytes("title: Växjö\n".encode("latin-1"))
-    with pytest.raises(DocumentError, match="rutin.md.meta.yaml: formuläruppgifterna"):
-        read_sidecar(path)
-
-
-def test_a_sound_or_missing_sidecar_is_read(tmp_path: Path) -> None:
-    path = tmp_path / "rutin.md"
-    assert read_sidecar(path) == {}
-    sidecar_path(path).write_text("title: Rutin för åäö\nyear: 2024\n", encoding="utf-8")
-    assert read_sidecar(path) == {"title": "Rutin för åäö", "year": 2024}
+    metas, problems = discover(settings.corpus_dir, settings.manifest_path)  # read back
+    assert [m.title for m in metas if m.source == meta.source] == ["Röd rutin för hembesök"]
+    assert not problems
 
 
 # --- what the ingest did with a publish -------------------------------------------------------
