@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ingest.errors import ConfigError
+
 SCRYPT_N = 2**14  # ~16 MB of memory and some tens of ms per check: slow for a guesser
 SCRYPT_R = 8
 SCRYPT_P = 1
@@ -40,7 +42,10 @@ def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
 
 def hash_password(password: str) -> str:
     if not password:
-        raise ValueError("Lösenordet får inte vara tomt.")
+        raise ConfigError(
+            "Lösenordet får inte vara tomt. Ange det med --password eller skriv det när "
+            "kommandot frågar efter det."
+        )
     salt = secrets.token_bytes(SALT_BYTES)
     digest = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ingest.settings import ROOT, Settings
+from ingest.settings import ROOT, Settings, child_environment
 
 QUESTIONS = ROOT / "eval" / "data" / "reference.jsonl"
 
@@ -103,11 +103,11 @@ def bench_latency(settings: Settings, data_dir: Path, n: int = 40) -> dict[str, 
 
 _COLD = """
 import time; t=time.perf_counter()
-from ingest.settings import Settings
+from ingest.settings import load_settings
 from assistant.service import build_assistant
 import sys, json
 from eval.bench import peak_rss_mb
-s = Settings(data_dir=sys.argv[1], models_dir=sys.argv[2])
+s = load_settings()
 a = build_assistant(s)
 a.ask("vad gäller vid sekretess?")
 print(json.dumps({"seconds": time.perf_counter()-t, "peak_rss_mb": peak_rss_mb()}))
@@ -117,8 +117,9 @@ print(json.dumps({"seconds": time.perf_counter()-t, "peak_rss_mb": peak_rss_mb()
 def bench_cold_start(settings: Settings, data_dir: Path) -> dict[str, Any]:
     started = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-c", _COLD, str(data_dir), str(settings.model_cache_dir)],
-        capture_output=True, text=True, check=True, cwd=ROOT,
+        [sys.executable, "-c", _COLD], capture_output=True, text=True, check=True, cwd=ROOT,
+        env=child_environment(settings.model_copy(
+            update={"data_dir": data_dir, "models_dir": settings.model_cache_dir})),
     )  # fmt: skip
     wall = time.perf_counter() - started
     inner = json.loads(out.stdout.strip().splitlines()[-1])

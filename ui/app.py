@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 import ingest  # noqa: F401  (offline environment before any HF/Chroma import)
+from ingest.errors import ConfigError
 from ui import resources
 
 # Not "pages/": Streamlit would serve a folder of that name as pages of their own (bypassing
@@ -25,4 +26,9 @@ st.set_page_config(
     menu_items={"About": "Kunskapsguide-assistenten: svar med källor om ekonomiskt bistånd."},
 )
 st.sidebar.caption("Svaren kommer ur kunskapsbankens dokument. Skriv inga personuppgifter.")
+try:
+    resources.settings()
+except ConfigError as exc:  # a KG_ variable that is not valid: say which, not a traceback
+    st.error(str(exc), icon=":material/settings:")
+    st.stop()
 page.run()

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import ingest  # noqa: F401  (sets the offline environment before any HF/Chroma import)
 from ingest.errors import KunskapsguideError
-from ingest.settings import Settings
+from ingest.settings import Settings, load_settings
 from ui.logconfig import configure_logging
 
 log = logging.getLogger("kunskapsguide")
@@ -159,12 +159,13 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     import subprocess
 
+    from ingest.settings import child_environment
     from ui.serve import streamlit_command
 
     cmd = streamlit_command(args.address, args.port)
     print(f"Öppna http://{args.address}:{args.port} i webbläsaren. Avsluta med Ctrl-C.")
-    try:
-        return subprocess.call(cmd)
+    try:  # the app runs on exactly these settings, whatever .env its folder holds
+        return subprocess.call(cmd, env=child_environment(settings))
     except KeyboardInterrupt:
         return 0
 
@@ -174,7 +175,12 @@ def cmd_hash_password(args: argparse.Namespace, settings: Settings) -> int:
 
     from assistant.auth import hash_password
 
-    password = args.password or getpass.getpass("Nytt lösenord för samordnare: ")
+    if args.password:
+        password = args.password
+    elif sys.stdin.isatty():
+        password = getpass.getpass("Nytt lösenord för samordnare: ")
+    else:  # `echo lösen | kunskapsguide hash-password`: one line, nothing echoed to warn about
+        password = sys.stdin.readline().rstrip("\r\n")
     print(hash_password(password))
     return 0
 
@@ -270,12 +276,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
-        settings = Settings()
+        settings = load_settings()
         handler_fn: Handler = args.func
         return handler_fn(args, settings)
     except KunskapsguideError as exc:
         print(f"Fel: {exc}", file=sys.stderr)
-        return 2
+        return 1  # argparse keeps 2 for a command line it cannot parse
     except KeyboardInterrupt:
         return 130
 

@@ -12,13 +12,13 @@ import ingest  # noqa: F401  (offline environment before any HF/Chroma import)
 from assistant.auth import LoginGuard
 from assistant.feedback import FeedbackStore, feedback_path
 from assistant.service import Assistant, build_assistant
-from ingest.settings import Settings
+from ingest.settings import Settings, load_settings
 from ui.logconfig import configure_logging
 
 
 @st.cache_resource(show_spinner=False)
 def settings() -> Settings:
-    return Settings()
+    return load_settings()
 
 
 @st.cache_resource(show_spinner="Laddar språkmodell och kunskapsbank …")

@@ -3,7 +3,6 @@ free loopback port for the browser tests and the session benchmark."""
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ingest.errors import KunskapsguideError
-from ingest.settings import ROOT, Settings
+from ingest.settings import ROOT, Settings, child_environment
 
 
 def free_port() -> int:
@@ -35,19 +34,6 @@ def streamlit_command(address: str, port: int) -> list[str]:
     ]  # fmt: skip
 
 
-def _child_env(settings: Settings, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """This process's environment without its KG_ settings, plus those of `settings`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
-    return env | {
-        "KG_DATA_DIR": str(settings.data_dir),
-        "KG_MODELS_DIR": str(settings.model_cache_dir),
-        "KG_CORPUS_DIR": str(settings.corpus_dir),
-        "KG_MODE": settings.mode,
-        "PYTHONPATH": str(ROOT),
-        **(extra or {}),
-    }
-
-
 @contextmanager
 def streamlit_app(
     settings: Settings, log: Path, extra_env: Mapping[str, str] | None = None, seconds: float = 60
@@ -57,7 +43,7 @@ def streamlit_app(
     port = free_port()
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            streamlit_command("127.0.0.1", port), cwd=ROOT, env=_child_env(settings, extra_env),
+            streamlit_command("127.0.0.1", port), cwd=ROOT, env=child_environment(settings, extra=extra_env),
             stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"

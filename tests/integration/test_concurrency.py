@@ -25,9 +25,9 @@ import pytest
 
 from ingest.manifest import discover
 from ingest.pipeline import prepare_chunks
-from ingest.settings import ROOT, Settings
+from ingest.settings import Settings, child_environment
 from ingest.store import stored_id
-from tests.ui.conftest import app_env, indexed_copy
+from tests.ui.conftest import indexed_copy
 
 KUNSKAPSGUIDE = str(Path(sys.executable).with_name("kunskapsguide"))
 STARTUP = 240  # seconds: several processes load the model at once on a shared, small machine
@@ -57,11 +57,7 @@ print(json.dumps({
 
 
 def cli_env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
-    env.update(app_env(settings, None))
-    env["PYTHONPATH"] = str(ROOT)
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
+    return child_environment(settings, extra={"PYTHONUNBUFFERED": "1"})
 
 
 def lock_holders(settings: Settings) -> set[int]:
@@ -264,7 +260,7 @@ def test_exactly_one_ingest_does_the_work(race: Race) -> None:
         assert report["embedded_chunks"] == 0 and not report["updated"], report
         assert CHANGED in report["skipped"] and report["chunks"] == worker["chunks"]
     else:  # it gave up waiting, and said why
-        assert other.code == 2, (other.code, other.stderr)
+        assert other.code == 1, (other.code, other.stderr)
         assert LOCKED in other.stderr, other.stderr
     assert race.holders, "no ingest was seen holding the writer lock"
 
@@ -305,7 +301,7 @@ def test_a_reader_started_with_the_ingests_answers_or_says_why(race: Race) -> No
         assert "sekretess" in answer["answer"].lower()
         assert CHANGED in {c["source"] for c in answer["citations"]}
     else:  # a Swedish message saying what to do, from the CLI's error handling
-        assert reader.code == 2, (reader.code, reader.stderr)
+        assert reader.code == 1, (reader.code, reader.stderr)
         assert reader.stderr.startswith("Fel: ") and LOCKED in reader.stderr, reader.stderr
 
 

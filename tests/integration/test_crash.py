@@ -316,7 +316,7 @@ def test_damaged_index_is_a_clear_error_and_rebuild_recovers(
         passages = json.loads(out)
         assert passages and passages[0]["source"] == "lokala-rutiner/hembesok.md", out
     else:
-        assert code == 2 and not out
+        assert code == 1 and not out
         assert err.startswith("Fel: ") and "`kunskapsguide ingest --rebuild`" in err, err
 
     code, out, err = cli("ingest", "--rebuild", "--json", capsys=capsys)
@@ -331,5 +331,5 @@ def test_damaged_index_is_a_clear_error_and_rebuild_recovers(
 def test_index_folder_gone_says_to_ingest(small_index: Settings, capsys) -> None:
     shutil.rmtree(small_index.chroma_dir)
     code, out, err = cli("search", "hembesök", capsys=capsys)
-    assert code == 2
+    assert code == 1
     assert "Indexet är tomt. Indexera korpusen med `kunskapsguide ingest`." in err

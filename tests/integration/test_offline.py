@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 
-from ingest.settings import ROOT, Settings
+from ingest.settings import ROOT, Settings, child_environment
 from tests.conftest import make_settings
-from tests.ui.conftest import app_env, indexed_copy
+from tests.ui.conftest import indexed_copy
 
 AUDIT_DIR = Path(__file__).with_name("net_audit")
 KUNSKAPSGUIDE = str(Path(sys.executable).with_name("kunskapsguide"))
@@ -117,8 +117,7 @@ def run_audited(args: list[str], env: dict[str, str], tmp: Path, name: str) -> A
 
 
 def base_env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
-    return {**env, **app_env(settings, None)}
+    return child_environment(settings)
 
 
 @pytest.fixture(scope="module")

@@ -26,9 +26,9 @@ from assistant.feedback import FeedbackStore, feedback_path, sources_of
 from assistant.privacy import PersonalDataFilter
 from assistant.types import Answer
 from eval.runner import run_evaluation
-from ingest.settings import Settings
+from ingest.settings import Settings, child_environment
 from tests.conftest import make_settings
-from tests.ui.conftest import app_env, indexed_copy
+from tests.ui.conftest import indexed_copy
 
 KUNSKAPSGUIDE = str(Path(sys.executable).with_name("kunskapsguide"))
 
@@ -170,8 +170,7 @@ def cli_env(
     tmp_path_factory: pytest.TempPathFactory, seed_settings: Settings, seed_index, embedder
 ) -> dict[str, str]:
     settings = indexed_copy(tmp_path_factory.mktemp("privacy-cli"), seed_settings, embedder)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
-    return {**env, **app_env(settings, None)}
+    return child_environment(settings)
 
 
 def test_the_cli_prints_and_logs_no_personal_data(cli_env: dict[str, str], tmp_path: Path) -> None:

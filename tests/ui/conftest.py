@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant.auth import hash_password
-from ingest.settings import ROOT, Settings
+from ingest.settings import ROOT, Settings, settings_environment
 from tests.conftest import MODELS_DIR, make_settings
 
 APP = ROOT / "ui" / "app.py"
@@ -22,11 +22,8 @@ TIMEOUT = 300  # seconds per script run: the first run loads the embedding model
 
 
 def app_env(settings: Settings, password_hash: str | None) -> dict[str, str]:
-    env = {
-        "KG_DATA_DIR": str(settings.data_dir),
-        "KG_MODELS_DIR": str(settings.model_cache_dir),
-        "KG_CORPUS_DIR": str(settings.corpus_dir),
-    }
+    """The KG_ variables of an app on `settings` (a child process gets exactly these)."""
+    env = settings_environment(settings.model_copy(update={"models_dir": settings.model_cache_dir}))
     if password_hash:
         env["KG_ADMIN_PASSWORD_HASH"] = password_hash
     return env

@@ -15,6 +15,7 @@ from assistant.auth import (
     session_expired,
     verify_password,
 )
+from ingest.errors import ConfigError
 
 
 def test_hash_has_the_documented_format_and_a_fresh_salt() -> None:
@@ -51,7 +52,7 @@ def test_malformed_hash_never_matches(stored: str | None) -> None:
 
 
 def test_empty_password_is_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError, match="Lösenordet får inte vara tomt"):
         hash_password("")
     assert not verify_password("", hash_password("x"))
 
