@@ -45,7 +45,7 @@ browser-deps:
 	@test -x /usr/bin/strace || (apt-get update -qq && apt-get install -y -qq strace >/dev/null)
 
 lint: install
-	$(BIN)/ruff check ingest assistant ui eval tests
+	$(BIN)/ruff check core ingest assistant ui eval tests
 
 types: install
 	$(BIN)/mypy

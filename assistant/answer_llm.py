@@ -19,7 +19,7 @@ from langchain_core.messages import BaseMessage
 from assistant.grounding import SUPPORT_THRESHOLD, GroundingResult, check_grounding
 from assistant.prompt import REWRITE_MAX_WORDS, build_messages, rewrite_messages
 from assistant.types import Passage
-from ingest.errors import LLMError
+from core.errors import LLMError
 
 log = logging.getLogger(__name__)
 

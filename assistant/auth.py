@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ingest.errors import ConfigError
+from core.errors import ConfigError
 
 SCRYPT_N = 2**14  # ~16 MB of memory and some tens of ms per check: slow for a guesser
 SCRYPT_R = 8

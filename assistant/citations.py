@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from assistant.types import Answer, Citation, Passage
-from ingest.documents import KINDS
+from core.documents import KINDS
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 # A quoted sentence may hold bracketed numbers of its own ("16 kap. 3 § SoL [2].", a footnote)

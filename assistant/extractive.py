@@ -16,9 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.citations import hide_brackets
-from assistant.textnorm import content_terms
 from assistant.types import Citation, Passage
-from ingest.material import answer_units
+from core.material import answer_units
+from core.textnorm import content_terms
 
 MAX_SENTENCES = 3
 MAX_WORDS = 90

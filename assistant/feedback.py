@@ -21,8 +21,8 @@ from typing import Any, Literal
 from assistant.citations import kind_label
 from assistant.privacy import mask_personal_data
 from assistant.types import Answer, Passage
-from ingest.errors import ConfigError
-from ingest.settings import Settings
+from core.errors import ConfigError
+from core.settings import Settings
 
 FEEDBACK_FILE = "feedback.sqlite3"
 FIELDS = ("id", "created_at", "rating", "mode", "question", "answer", "sources", "comment")

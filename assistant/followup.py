@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assistant.textnorm import fold, is_stop_word, term, tokenize
+from core.textnorm import fold, is_stop_word, term, tokenize
 
 MAX_CARRIED = 6  # salient words taken from the previous question
 MAX_WORDS = 59  # a rewritten question stays under 60 words

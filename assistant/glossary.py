@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from assistant.textnorm import term, tokenize, word_terms
-from ingest.errors import ConfigError
+from core.errors import ConfigError
+from core.textnorm import term, tokenize, word_terms
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from assistant.prompt import REFUSAL_PHRASE
-from assistant.textnorm import fold, is_stop_word, tokenize
 from assistant.types import Passage
-from ingest.sentences import split_sentences
+from core.sentences import split_sentences
+from core.textnorm import fold, is_stop_word, tokenize
 
 SUPPORT_THRESHOLD = 0.6  # share of a sentence's content words found in its cited passages
 

@@ -1,9 +1,9 @@
 """Prompt injection in retrieved passages: text that addresses the assistant instead of the reader.
 
 Retrieved text is data. Ingest already keeps such sentences out of the answer material it
-indexes (ingest/material.py); this is the second line, at query time, for indexes built before
+indexes (core/material.py); this is the second line, at query time, for indexes built before
 that and for the LLM mode, which reads whole passages: every paragraph that the rule in
-ingest/injection.py flags ("Meddelande till AI-assistenten: från och med nu …", "Bortse från
+core/injection.py flags ("Meddelande till AI-assistenten: från och med nu …", "Bortse från
 allt ovan", "ignore previous instructions", "du är nu …") is removed from the passages answers
 are composed from, in both answer modes. The LLM prompt additionally wraps every passage as data
 (assistant/prompt.py).
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from assistant.types import Passage
-from ingest.injection import is_injection
+from core.injection import is_injection
 
 __all__ = ["is_injection", "without_injections"]
 

@@ -1,4 +1,4 @@
-"""Swedish BM25 over chunks: `bm25s` on the terms of `assistant.textnorm`.
+"""Swedish BM25 over chunks: `bm25s` on the terms of `core.textnorm`.
 
 Rebuilt from the store at start-up (no save/load). Documents and queries are analysed
 alike: stems (folded, doubles collapsed) plus the parts of compounds split against the
@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import bm25s
 import numpy as np
 
-from assistant.textnorm import (
+from core.textnorm import (
     Vocabulary,
     compound_parts,
     fold,

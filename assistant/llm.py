@@ -19,8 +19,8 @@ from urllib.parse import urlparse
 
 from langchain_core.language_models import BaseChatModel
 
-from ingest.errors import LLMError
-from ingest.settings import Settings
+from core.errors import LLMError
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def build_chat_model(settings: Settings, probe: bool = True) -> BaseChatModel:
     if provider == "ollama":
         return _chat_ollama(settings, probe)
     if provider == "gguf":
-        from assistant.localmodel import assemble_gguf, shared_server
+        from core.localmodel import assemble_gguf, shared_server
 
         path = settings.llm_gguf_path or assemble_gguf(settings.model_cache_dir)
         server = shared_server(path)

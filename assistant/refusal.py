@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from assistant.textnorm import compound_parts, is_stop_word, term, tokenize
+from core.textnorm import compound_parts, is_stop_word, term, tokenize
 
 CALIBRATION_PATH = Path(__file__).with_name("calibration.json")
 

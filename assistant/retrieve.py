@@ -12,10 +12,10 @@ from typing import Any
 from assistant.glossary import Glossary
 from assistant.lexical import LexicalIndex
 from assistant.spelling import SpellingIndex
-from assistant.textnorm import content_terms, is_english
 from assistant.types import Passage
-from ingest.embeddings import E5Embeddings
-from ingest.store import ChunkStore, StoredChunk, chunk_from_metadata
+from core.embeddings import E5Embeddings
+from core.store import ChunkStore, StoredChunk, chunk_from_metadata
+from core.textnorm import content_terms, is_english
 
 log = logging.getLogger(__name__)
 

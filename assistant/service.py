@@ -25,20 +25,20 @@ from assistant.injection import without_injections
 from assistant.privacy import mask_personal_data, privacy_notice
 from assistant.refusal import Features, RefusalPolicy, coverage, kind_found, novelty
 from assistant.retrieve import HybridRetriever, merge_neighbours
-from assistant.textnorm import content_terms, is_english
 from assistant.types import Answer, Citation, Passage
-from ingest.embeddings import E5Embeddings, load_embeddings
-from ingest.errors import (
+from core.embeddings import E5Embeddings, load_embeddings
+from core.errors import (
     EmptyIndexError,
     IndexLockedError,
     IndexMismatchError,
     LLMError,
     StoreError,
 )
-from ingest.pipeline import holding_writer_lock
-from ingest.sentences import split_sentences
-from ingest.settings import Settings
-from ingest.store import ChunkStore, discard_embedded_index
+from core.lock import holding_writer_lock
+from core.sentences import split_sentences
+from core.settings import Settings
+from core.store import ChunkStore, discard_embedded_index
+from core.textnorm import content_terms, is_english
 
 log = logging.getLogger(__name__)
 

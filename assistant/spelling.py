@@ -22,7 +22,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from assistant.textnorm import fold, is_english, is_stop_word, tokenize, word_terms
+from core.textnorm import fold, is_english, is_stop_word, tokenize, word_terms
 
 MIN_LENGTH = 5  # shorter words are too often another real word one edit away ("far", "när")
 MIN_EDIT_LENGTH = 6  # and five-letter ones too ("hända" → "hand", "akter" → "aktör")

@@ -15,7 +15,7 @@ class Passage:
     title: str
     publisher: str
     year: int | None
-    kind: str  # key of ingest.documents.KINDS
+    kind: str  # key of core.documents.KINDS
     municipality: str | None
     section: tuple[str, ...]
     page_start: int | None

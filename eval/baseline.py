@@ -23,9 +23,10 @@ import numpy as np
 
 from assistant.citations import renumber
 from assistant.extractive import compose
-from assistant.textnorm import content_terms
 from assistant.types import Answer, Passage
-from ingest.errors import ModelError
+from core.errors import ModelError
+from core.offline import use_offline_defaults
+from core.textnorm import content_terms
 from ingest.manifest import discover
 
 CHUNK_SIZE = 1000
@@ -125,6 +126,7 @@ class NaiveLangchain:
     mode = "naive_langchain"
 
     def __init__(self, corpus_dir: Path, manifest_path: Path) -> None:
+        use_offline_defaults()  # before langchain_huggingface imports huggingface_hub
         from langchain_chroma import Chroma
         from langchain_huggingface import HuggingFaceEmbeddings
 

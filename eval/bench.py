@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ingest.settings import ROOT, Settings, child_environment
+from core.settings import ROOT, Settings, child_environment
 
 QUESTIONS = ROOT / "eval" / "data" / "reference.jsonl"
 
@@ -103,7 +103,7 @@ def bench_latency(settings: Settings, data_dir: Path, n: int = 40) -> dict[str, 
 
 _COLD = """
 import time; t=time.perf_counter()
-from ingest.settings import load_settings
+from core.settings import load_settings
 from assistant.service import build_assistant
 import sys, json
 from eval.bench import peak_rss_mb

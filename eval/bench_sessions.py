@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import ConfigError, EmptyIndexError, KunskapsguideError
-from ingest.settings import Settings
-from ui.serve import streamlit_app
+from core.errors import ConfigError, EmptyIndexError, KunskapsguideError
+from core.serve import streamlit_app
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from assistant.refusal import Features, RefusalPolicy, fit
+from core.errors import ConfigError
+from core.settings import Settings
 from eval.dataset import EvalItem, load_dataset, select_split
-from ingest.errors import ConfigError
-from ingest.settings import Settings
 
 FOLDS = 5
 

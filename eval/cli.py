@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from ingest.settings import ROOT, Settings
+from core.settings import ROOT, Settings
 
 REFERENCE_SET = ROOT / "eval" / "data" / "reference.jsonl"
 

@@ -17,8 +17,8 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.errors import ConfigError
 from eval.matching import quote_in_text
-from ingest.errors import ConfigError
 
 Category = Literal[
     "factual",

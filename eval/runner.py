@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from assistant.citations import passage_to_dict
 from assistant.privacy import mask_personal_data
 from assistant.types import Answer, Passage
+from core.settings import Settings
 from eval.dataset import EvalItem, load_dataset, select_split
 from eval.metrics import (
     ItemRecord,
@@ -30,7 +31,6 @@ from eval.metrics import (
     summarize,
     token_f1,
 )
-from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
 

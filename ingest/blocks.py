@@ -11,10 +11,10 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ingest.budget import Budget
+from core.budget import Budget
+from core.documents import Block
+from core.sentences import sentence_spans
 from ingest.clean import Line
-from ingest.documents import Block
-from ingest.sentences import sentence_spans
 
 _ITEM_END = 200  # characters
 MAX_HEADING_CHARS = 300  # a longer "heading" is kept as a paragraph, not as a section name

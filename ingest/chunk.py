@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import groupby
 
-from ingest.budget import Budget
-from ingest.documents import Block, Chunk, LoadedDocument
-from ingest.errors import ConfigError
-from ingest.sentences import split_sentences
+from core.budget import Budget
+from core.documents import Block, Chunk, LoadedDocument
+from core.errors import ConfigError
+from core.sentences import split_sentences
 
 CountTokens = Callable[[str], int]
 SECTION_SEPARATOR = " › "

@@ -23,9 +23,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from ingest.documents import KINDS, DocumentMeta
-from ingest.errors import DocumentError, ManifestError
-from ingest.safeyaml import MAX_YAML_CHARS, YamlRefused, bounded, load_yaml
+from core.documents import KINDS, DocumentMeta
+from core.errors import DocumentError, ManifestError
+from core.safeyaml import MAX_YAML_CHARS, YamlRefused, bounded, load_yaml
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 SIDECAR_SUFFIX = ".meta.yaml"

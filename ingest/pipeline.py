@@ -9,24 +9,23 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from filelock import FileLock, Timeout
 from tqdm import tqdm
 
-from ingest.budget import Budget
+from core.budget import Budget
+from core.documents import Chunk, DocumentMeta, LoadedDocument
+from core.errors import DocumentError, StoreError
+from core.lock import LOCK_TIMEOUT, holding_writer_lock
+from core.material import chunk_sentences
+from core.settings import Settings
+from core.store import ChunkStore, iter_batches, stored_id
 from ingest.chunk import chunk_document
-from ingest.documents import Chunk, DocumentMeta, LoadedDocument
-from ingest.errors import DocumentError, IndexLockedError, StoreError
 from ingest.loaders import content_hash, load_document
 from ingest.manifest import discover
-from ingest.material import chunk_sentences
-from ingest.settings import Settings
-from ingest.store import ChunkStore, iter_batches, storage_fault, stored_id
 
 SENTENCE_BATCH = 64  # answer sentences embedded per model call
 
@@ -90,37 +89,6 @@ class _Run:
     skipped: list[str] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
     embedded: int = 0
-
-
-# A second ingest waits this long for the writer lock before it reports "Indexering pågår":
-# long enough to ride out a reader that holds the lock while it re-reads the index.
-LOCK_TIMEOUT = 5.0
-
-
-def writer_lock(settings: Settings, timeout: float = 0.0) -> FileLock:
-    try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StoreError(storage_fault(settings.data_dir, exc) or str(exc)) from exc
-    return FileLock(str(settings.data_dir / "index.lock"), timeout=timeout)
-
-
-@contextmanager
-def holding_writer_lock(settings: Settings, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
-    """Hold the one writer lock of an index; IndexLockedError if another process has it."""
-    lock = writer_lock(settings, timeout)
-    try:
-        lock.acquire()
-    except Timeout as exc:
-        raise IndexLockedError(
-            "Indexering pågår redan i en annan process. Vänta tills den är klar och försök igen."
-        ) from exc
-    except OSError as exc:  # a read-only or full data folder: the lock file cannot be made
-        raise StoreError(storage_fault(settings.data_dir, exc) or str(exc)) from exc
-    try:
-        yield
-    finally:
-        lock.release()
 
 
 def prepare_chunks(

@@ -13,9 +13,9 @@ import re
 from collections.abc import Callable, Sequence
 from itertools import islice
 
+from core.documents import Block
 from ingest.blocks import BlockBuilder
 from ingest.clean import Line
-from ingest.documents import Block
 
 _BULLET = re.compile(r"^(?:[•*▪◦●\-]\s+|\(?(?:\d{1,2}|[a-z])[.)]\s+)")  # not "–": it opens quotes
 _NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3}|\d{1,2})\s+(?=[A-ZÅÄÖ])")

@@ -20,8 +20,11 @@ from pathlib import Path
 
 import yaml
 
-from ingest.documents import KINDS, Chunk, DocumentMeta
-from ingest.errors import DocumentError, UnsupportedFileError
+from core.documents import KINDS, Chunk, DocumentMeta
+from core.errors import DocumentError, UnsupportedFileError
+from core.safeyaml import MAX_FIELD_CHARS, bounded
+from core.settings import Settings
+from core.store import DocumentRecord
 from ingest.manifest import (
     IGNORED_NAMES,
     SUPPORTED_SUFFIXES,
@@ -30,9 +33,6 @@ from ingest.manifest import (
     sidecar_path,
 )
 from ingest.pipeline import ChunkEmbedder, IngestReport, prepare_chunks
-from ingest.safeyaml import MAX_FIELD_CHARS, bounded
-from ingest.settings import Settings
-from ingest.store import DocumentRecord
 
 UPLOAD_DIR = "lokala-rutiner"
 # Names the corpus discovery (ingest.manifest.discover) never indexes: instructions and

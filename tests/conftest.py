@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-import ingest  # noqa: F401  (offline environment first)
-from ingest.settings import ROOT, Settings
+from core.offline import use_offline_defaults
+from core.settings import ROOT, Settings
+
+use_offline_defaults()  # the test session is an entry point: offline before any model loads
 
 MODELS_DIR = Path(os.environ.get("KG_TEST_MODELS_DIR", ROOT / "data" / "models"))
 
@@ -26,7 +28,7 @@ def make_settings(tmp: Path, **overrides: object) -> Settings:
 
 @pytest.fixture(scope="session")
 def embedder():
-    from ingest.embeddings import load_embeddings
+    from core.embeddings import load_embeddings
 
     return load_embeddings(Settings(_env_file=None, models_dir=MODELS_DIR))  # type: ignore[call-arg]
 

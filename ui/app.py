@@ -6,9 +6,11 @@ from pathlib import Path
 
 import streamlit as st
 
-import ingest  # noqa: F401  (offline environment before any HF/Chroma import)
-from ingest.errors import ConfigError
+from core.errors import ConfigError
+from core.offline import use_offline_defaults
 from ui import resources
+
+use_offline_defaults()  # this script is an entry point: offline before any model loads
 
 # Not "pages/": Streamlit would serve a folder of that name as pages of their own (bypassing
 # this script) to a session that starts on a page URL before st.navigation has run once.

@@ -10,9 +10,9 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-import ingest  # noqa: F401  (sets the offline environment before any HF/Chroma import)
-from ingest.errors import KunskapsguideError
-from ingest.settings import Settings, load_settings
+from core.errors import KunskapsguideError
+from core.offline import use_offline_defaults
+from core.settings import Settings, load_settings
 from ui.logconfig import configure_logging
 
 log = logging.getLogger("kunskapsguide")
@@ -63,7 +63,7 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 
     from assistant.privacy import mask_personal_data
     from assistant.service import open_index
-    from ingest.documents import KINDS
+    from core.documents import KINDS
     from ingest.upload import one_line
 
     def shown(text: str) -> str:
@@ -159,8 +159,8 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     import subprocess
 
-    from ingest.settings import child_environment
-    from ui.serve import streamlit_command
+    from core.serve import streamlit_command
+    from core.settings import child_environment
 
     cmd = streamlit_command(args.address, args.port)
     print(f"Öppna http://{args.address}:{args.port} i webbläsaren. Avsluta med Ctrl-C.")
@@ -269,6 +269,7 @@ def _add_optional_commands(sub: argparse._SubParsersAction) -> None:  # type: ig
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    use_offline_defaults()  # an entry point: offline before any model loads
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(verbose=args.verbose)

@@ -18,10 +18,10 @@ from assistant.citations import kind_label
 from assistant.extractive import QUOTE_SEPARATOR
 from assistant.service import Assistant
 from assistant.types import Answer, Passage
-from ingest.errors import KunskapsguideError
+from core.errors import KunskapsguideError
+from core.sentences import split_sentences
+from core.settings import Settings
 from ingest.pipeline import IngestReport, ingest
-from ingest.sentences import split_sentences
-from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-import ingest  # noqa: F401  (offline environment before any HF/Chroma import)
 from assistant.auth import LoginGuard
 from assistant.feedback import FeedbackStore, feedback_path
 from assistant.service import Assistant, build_assistant
-from ingest.settings import Settings, load_settings
+from core.settings import Settings, load_settings
 from ui.logconfig import configure_logging
 
 

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from ingest.budget import Budget
-from ingest.documents import Block, DocumentMeta, LoadedDocument
-from ingest.errors import UnreadableDocumentError, UnsupportedFileError
+from core.budget import Budget
+from core.documents import Block, DocumentMeta, LoadedDocument
+from core.errors import UnreadableDocumentError, UnsupportedFileError
+from core.safeyaml import bounded
 from ingest.loaders import docx, html, markdown, pdf, text
-from ingest.safeyaml import bounded
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 
@@ -56,7 +56,7 @@ def load_document(
     budget: Budget | None = None,
 ) -> LoadedDocument:
     """Read, check and parse one file (or `raw`, the bytes the caller read and hashed), within
-    `budget` (by default one from ingest.budget's constants, starting now; pass the same budget
+    `budget` (by default one from core.budget's constants, starting now; pass the same budget
     on to `chunk_document`). Raises UnreadableDocumentError or UnsupportedFileError."""
     name = meta.source or path.name
     budget = budget or Budget(name)

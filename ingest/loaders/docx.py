@@ -15,12 +15,12 @@ from docx.oxml.ns import qn
 from docx.table import Table, _Row
 from docx.text.paragraph import Paragraph
 
+from core.budget import Budget
+from core.documents import Block, DocumentMeta
+from core.errors import UnreadableDocumentError
+from core.safeyaml import bounded
 from ingest.blocks import BlockBuilder
-from ingest.budget import Budget
 from ingest.clean import normalize_unicode
-from ingest.documents import Block, DocumentMeta
-from ingest.errors import UnreadableDocumentError
-from ingest.safeyaml import bounded
 from ingest.structure import normalized
 
 # A .docx is a zip; refuse to unpack more than this (a zip bomb inflates to gigabytes).

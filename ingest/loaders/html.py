@@ -13,10 +13,10 @@ from dataclasses import replace
 
 from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag, UnicodeDammit
 
+from core.budget import Budget
+from core.documents import Block, DocumentMeta
 from ingest.blocks import BlockBuilder
-from ingest.budget import Budget
 from ingest.clean import is_web_noise, normalize_unicode, web_boilerplate_mask
-from ingest.documents import Block, DocumentMeta
 from ingest.loaders.text import checked_text
 from ingest.structure import normalized
 

@@ -8,14 +8,14 @@ from typing import Any
 
 import yaml
 
+from core.budget import Budget
+from core.documents import KINDS, Block, DocumentMeta
+from core.errors import UnreadableDocumentError
+from core.safeyaml import MAX_FIELD_CHARS, bounded
 from ingest.blocks import BlockBuilder
-from ingest.budget import Budget
 from ingest.clean import drop_web_boilerplate, normalize_unicode
-from ingest.documents import KINDS, Block, DocumentMeta
-from ingest.errors import UnreadableDocumentError
 from ingest.loaders.text import decode_text
 from ingest.manifest import checked_date, read_yaml, yaml_reason
-from ingest.safeyaml import MAX_FIELD_CHARS, bounded
 from ingest.structure import normalized
 
 MAX_FRONT_MATTER_CHARS = 100_000  # a dozen fields; a site export may add an excerpt

@@ -11,10 +11,10 @@ from dataclasses import replace
 from pypdf import PdfReader
 from pypdf.errors import DependencyError
 
-from ingest.budget import Budget, thousands
+from core.budget import Budget, thousands
+from core.documents import Block, DocumentMeta
+from core.errors import UnreadableDocumentError
 from ingest.clean import clean_pdf_pages
-from ingest.documents import Block, DocumentMeta
-from ingest.errors import UnreadableDocumentError
 from ingest.structure import pdf_blocks
 
 log = logging.getLogger(__name__)

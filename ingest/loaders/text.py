@@ -6,10 +6,10 @@ import codecs
 import re
 from dataclasses import replace
 
-from ingest.budget import Budget
+from core.budget import Budget
+from core.documents import Block, DocumentMeta
+from core.errors import UnreadableDocumentError
 from ingest.clean import clean_pdf_text, drop_web_boilerplate, normalize_unicode
-from ingest.documents import Block, DocumentMeta
-from ingest.errors import UnreadableDocumentError
 from ingest.structure import pdf_blocks, web_blocks
 
 

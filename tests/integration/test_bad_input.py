@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 
 from assistant.service import open_index
-from ingest.errors import DocumentError
+from core.errors import DocumentError
+from core.settings import Settings
+from core.store import ChunkStore
 from ingest.pipeline import ingest
-from ingest.settings import Settings
-from ingest.store import ChunkStore
 from ingest.upload import UPLOAD_DIR, publish
 from tests.conftest import make_settings
 from tests.unit.test_loaders import make_image_only_pdf, make_pdf

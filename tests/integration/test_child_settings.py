@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.settings import Settings, child_environment, load_settings
+from core.settings import Settings, child_environment, load_settings
 
-CHILD = "from ingest.settings import load_settings; print(load_settings().model_dump_json())"
+CHILD = "from core.settings import load_settings; print(load_settings().model_dump_json())"
 
 
 def child_settings(env: dict[str, str], cwd: Path) -> dict[str, object]:

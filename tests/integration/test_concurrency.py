@@ -23,10 +23,10 @@ from typing import Any
 
 import pytest
 
+from core.settings import Settings, child_environment
+from core.store import stored_id
 from ingest.manifest import discover
 from ingest.pipeline import prepare_chunks
-from ingest.settings import Settings, child_environment
-from ingest.store import stored_id
 from tests.ui.conftest import indexed_copy
 
 KUNSKAPSGUIDE = str(Path(sys.executable).with_name("kunskapsguide"))
@@ -44,9 +44,10 @@ LOCKED = "Indexering pågår"
 # Reads the index in a fresh process (no model needed): what a clean reader finds on disk.
 INSPECT = """
 import json, sys
-import ingest
-from ingest.settings import Settings
-from ingest.store import ChunkStore
+from core.offline import use_offline_defaults
+use_offline_defaults()
+from core.settings import Settings
+from core.store import ChunkStore
 store = ChunkStore.open(Settings(), sys.argv[1], int(sys.argv[2]))
 print(json.dumps({
     "count": store.count(),

@@ -29,10 +29,10 @@ import pytest
 from chromadb.api.shared_system_client import SharedSystemClient
 
 from assistant.service import build_assistant
+from core.settings import ROOT, Settings
+from core.store import ChunkStore, stored_id
 from ingest.manifest import discover
 from ingest.pipeline import ingest, prepare_chunks
-from ingest.settings import ROOT, Settings
-from ingest.store import ChunkStore, stored_id
 from tests.conftest import make_settings
 from tests.fakes import HashEmbeddings
 
@@ -45,9 +45,10 @@ SECTIONS = 500  # ~500 chunks: writing them takes a good part of the update
 CHILD = """
 import json, os, signal, sys
 from pathlib import Path
-import ingest
+from core.offline import use_offline_defaults
+use_offline_defaults()
 from ingest.pipeline import ingest as run_ingest
-from ingest.store import ChunkStore
+from core.store import ChunkStore
 from tests.conftest import make_settings
 from tests.fakes import HashEmbeddings
 

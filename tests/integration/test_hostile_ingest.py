@@ -11,18 +11,17 @@ good routines alone.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from core.settings import child_environment
+from core.store import ChunkStore
 from ingest.pipeline import ingest
-from ingest.settings import ROOT
-from ingest.store import ChunkStore
 from tests import hostile_files as hostile
-from tests.conftest import MODELS_DIR, make_settings
+from tests.conftest import make_settings
 
 pytestmark = pytest.mark.slow
 
@@ -79,15 +78,10 @@ def test_hostile_files_are_reported_and_the_rest_is_indexed_within_budget(
     corpus = tmp_path / "corpus"
     write_good(corpus)
     files = write_hostile(corpus / "lokala-rutiner")
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "KG_DATA_DIR": str(tmp_path / "data"),
-        "KG_CORPUS_DIR": str(corpus),
-        "KG_MODELS_DIR": str(MODELS_DIR),
-        "KG_MAX_FILE_MB": "60",
-        "KG_DOCUMENT_SECONDS": str(DOCUMENT_SECONDS),
-    }
+    settings = make_settings(
+        tmp_path, corpus_dir=corpus, max_file_mb=60, document_seconds=DOCUMENT_SECONDS
+    )
+    env = child_environment(settings)
     cli = [sys.executable, "-m", "ui.cli", "ingest", "--json"]
     done = subprocess.run(
         [sys.executable, "-c", WRAPPER, str(ADDRESS_CAP), *cli],

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from assistant.service import open_index
-from ingest.errors import IndexMismatchError
+from core.errors import IndexMismatchError
+from core.settings import Settings
+from core.store import ChunkStore
 from ingest.pipeline import ingest
-from ingest.settings import Settings
-from ingest.store import ChunkStore
 from tests.conftest import make_settings
 
 ROUTINE = """---

@@ -13,9 +13,9 @@ import pytest
 
 from assistant.answer_llm import generate
 from assistant.grounding import SUPPORT_THRESHOLD, evidence, parse_citations, support_score
-from assistant.localmodel import LocalLlamaServer, assemble_gguf, parts_installed, shared_server
 from assistant.types import Passage
-from ingest.settings import ROOT
+from core.localmodel import LocalLlamaServer, assemble_gguf, parts_installed, shared_server
+from core.settings import ROOT
 from tests.conftest import MODELS_DIR, make_settings
 
 pytestmark = [

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from ingest.settings import ROOT, Settings, child_environment
+from core.settings import ROOT, Settings, child_environment
 from tests.conftest import make_settings
 from tests.ui.conftest import indexed_copy
 
@@ -32,7 +32,7 @@ KUNSKAPSGUIDE = str(Path(sys.executable).with_name("kunskapsguide"))
 STRACE = shutil.which("strace")
 QUESTION = "vad gäller vid sekretess?"
 # What the product must set itself: removed from the child's environment (the test process
-# has them already, from `import ingest`) so the child shows what the product does.
+# has them already, from tests/conftest.py) so the child shows what the product does.
 OFFLINE = {
     "HF_HUB_OFFLINE": "1",
     "TRANSFORMERS_OFFLINE": "1",
@@ -185,7 +185,7 @@ def test_the_cli_runs_offline_with_telemetry_off(question: Audited) -> None:
 
 
 def test_chroma_clients_send_no_telemetry(tmp_path: Path) -> None:
-    from ingest.store import chroma_settings, make_client
+    from core.store import chroma_settings, make_client
 
     assert chroma_settings().anonymized_telemetry is False
     client = make_client(make_settings(tmp_path))

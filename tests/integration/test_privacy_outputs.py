@@ -25,8 +25,8 @@ from assistant.citations import answer_to_dict
 from assistant.feedback import FeedbackStore, feedback_path, sources_of
 from assistant.privacy import PersonalDataFilter
 from assistant.types import Answer
+from core.settings import Settings, child_environment
 from eval.runner import run_evaluation
-from ingest.settings import Settings, child_environment
 from tests.conftest import make_settings
 from tests.ui.conftest import indexed_copy
 

@@ -25,13 +25,13 @@ from threading import Thread
 import pytest
 
 from assistant.service import build_assistant, open_index
-from ingest.documents import Sentence
-from ingest.errors import IndexMismatchError, StoreError
+from core.documents import Sentence
+from core.errors import IndexMismatchError, StoreError
+from core.material import chunk_sentences
+from core.settings import Settings
+from core.store import ChunkStore, stored_id
 from ingest.manifest import discover
-from ingest.material import chunk_sentences
 from ingest.pipeline import ingest, prepare_chunks
-from ingest.settings import Settings
-from ingest.store import ChunkStore, stored_id
 from tests.conftest import make_settings
 
 CHROMA = Path(sys.executable).with_name("chroma")

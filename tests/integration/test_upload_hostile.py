@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from assistant.service import open_index
-from ingest.documents import DocumentMeta
-from ingest.errors import DocumentError
+from core.documents import DocumentMeta
+from core.errors import DocumentError
+from core.settings import Settings
+from core.store import ChunkStore
 from ingest.pipeline import index_chunks, ingest, prepare_chunks
-from ingest.settings import Settings
-from ingest.store import ChunkStore
 from ingest.upload import ADDED, UNCHANGED, UPDATED, UPLOAD_DIR, indexed_upload, publish
 from tests.conftest import make_settings
 

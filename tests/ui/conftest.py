@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant.auth import hash_password
-from ingest.settings import ROOT, Settings, settings_environment
+from core.settings import ROOT, Settings, settings_environment
 from tests.conftest import MODELS_DIR, make_settings
 
 APP = ROOT / "ui" / "app.py"

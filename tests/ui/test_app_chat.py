@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from assistant.feedback import FeedbackStore, feedback_path
-from ingest.settings import Settings
+from core.settings import Settings
 from tests.conftest import MODELS_DIR, make_settings
 from tests.ui.conftest import APP, TIMEOUT, app_environment
 from ui.render import DISCLAIMER, PendingQuestion

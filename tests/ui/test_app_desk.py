@@ -11,8 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from assistant.service import open_index
-from ingest.settings import Settings
-from ingest.store import ChunkStore
+from core.settings import Settings
+from core.store import ChunkStore
 from tests.ui.conftest import (
     APP,
     PASSWORD,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ingest.settings import Settings
+from core.settings import Settings
 from tests.ui.conftest import APP, TIMEOUT, app_environment, clear_app_caches
 
 DATASET = [

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.settings import ROOT, Settings
+from core.serve import streamlit_app
+from core.settings import ROOT, Settings
 from tests.ui.conftest import PASSWORD, indexed_copy
-from ui.serve import streamlit_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.settings import ROOT, Settings
+from core.serve import streamlit_app
+from core.settings import ROOT, Settings
 from tests.conftest import make_settings
 from tests.ui.conftest import PASSWORD
-from ui.serve import streamlit_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.errors import EmptyIndexError
+from core.errors import EmptyIndexError
 from tests.conftest import MODELS_DIR, make_settings
 from ui.render import PendingQuestion
 

@@ -15,7 +15,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 
 from assistant.answer_llm import LLMDraft, generate, rewrite_question
 from assistant.prompt import REFUSAL_PHRASE
-from ingest.errors import LLMError
+from core.errors import LLMError
 from tests.unit.test_prompt import INJECTION, make_passage
 
 IVO_ONLY = "Inspektionen för vård och omsorg, IVO, utövar tillsyn över socialtjänsten."

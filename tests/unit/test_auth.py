@@ -15,7 +15,7 @@ from assistant.auth import (
     session_expired,
     verify_password,
 )
-from ingest.errors import ConfigError
+from core.errors import ConfigError
 
 
 def test_hash_has_the_documented_format_and_a_fresh_salt() -> None:

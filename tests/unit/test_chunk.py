@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.documents import Block, Chunk, DocumentMeta, LoadedDocument
+from core.errors import ConfigError
+from core.sentences import split_sentences
 from ingest.chunk import chunk_document
-from ingest.documents import Block, Chunk, DocumentMeta, LoadedDocument
-from ingest.errors import ConfigError
-from ingest.sentences import split_sentences
 
 TITLE = "Riktlinje för ekonomiskt bistånd"
 SECTIONS = [(), ("Ansökan",), ("Ansökan", "Komplettering av ansökan"), ("Beslut",)]

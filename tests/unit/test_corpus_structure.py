@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from core.documents import Chunk, DocumentMeta, LoadedDocument
 from ingest.chunk import chunk_document
-from ingest.documents import Chunk, DocumentMeta, LoadedDocument
 from ingest.loaders import load_document
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.errors import ConfigError, KunskapsguideError
 from eval.dataset import (
     CATEGORIES,
     EvalItem,
@@ -18,7 +19,6 @@ from eval.dataset import (
     select_split,
     verify_gold_quotes,
 )
-from ingest.errors import ConfigError, KunskapsguideError
 
 SOURCE = "rapporter/rapport.txt"
 

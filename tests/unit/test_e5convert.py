@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tokenizers import normalizers
 
-from ingest.e5convert import (
+from core.e5convert import (
     Vocab,
     build_charsmap,
     build_tokenizer,

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from assistant.citations import renumber
 from assistant.extractive import MAX_PASSAGES, MAX_SENTENCES, answer_units, compose
-from assistant.textnorm import content_terms
 from assistant.types import Citation, Passage
+from core.textnorm import content_terms
 
 PART = re.compile(r"(.+?) \[(\d+)\](?:\s+|$)", re.S)
 

@@ -21,9 +21,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.documents import DocumentMeta
+from core.errors import KunskapsguideError
 from ingest.clean import clean_pdf_pages, clean_pdf_text, normalize_unicode
-from ingest.documents import DocumentMeta
-from ingest.errors import KunskapsguideError
 from ingest.loaders import SUPPORTED_SUFFIXES, load_document
 from ingest.structure import pdf_blocks, web_blocks
 from tests.unit.test_loaders import make_docx, make_pdf

@@ -9,8 +9,8 @@ import yaml
 
 from assistant.glossary import Glossary, Rule
 from assistant.lexical import LexicalIndex
-from ingest.errors import ConfigError
-from ingest.settings import ROOT, Settings
+from core.errors import ConfigError
+from core.settings import ROOT, Settings
 
 GLOSSARY_PATH = ROOT / "corpus" / "ordlista.yaml"
 

@@ -19,14 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from ingest.budget import Budget
+from core.budget import Budget
+from core.documents import Chunk, DocumentMeta
+from core.errors import UnreadableDocumentError
+from core.settings import ROOT
 from ingest.chunk import chunk_document
-from ingest.documents import Chunk, DocumentMeta
-from ingest.errors import UnreadableDocumentError
 from ingest.loaders import docx as docx_loader
 from ingest.loaders import load_document
 from ingest.manifest import discover
-from ingest.settings import ROOT
 from tests import hostile_files
 
 MB = 1024 * 1024

@@ -2,8 +2,8 @@ import pytest
 
 from assistant.injection import is_injection, without_injections
 from assistant.types import Passage
-from ingest import injection as ingest_injection
-from ingest.injection import injection_rule, normalize
+from core import injection as ingest_injection
+from core.injection import injection_rule, normalize
 
 
 @pytest.mark.parametrize(

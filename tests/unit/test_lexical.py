@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.lexical import LexicalIndex
-from ingest.settings import ROOT
+from core.settings import ROOT
 
 CHUNKS = [
     (

@@ -15,7 +15,7 @@ from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from assistant.llm import build_chat_model
-from ingest.errors import LLMError
+from core.errors import LLMError
 from tests.conftest import make_settings
 
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from ingest.budget import Budget
-from ingest.documents import DocumentMeta, LoadedDocument
-from ingest.errors import UnreadableDocumentError, UnsupportedFileError
+from core.budget import Budget
+from core.documents import DocumentMeta, LoadedDocument
+from core.errors import UnreadableDocumentError, UnsupportedFileError
+from core.safeyaml import MAX_FIELD_CHARS
 from ingest.loaders import SUPPORTED_SUFFIXES, content_hash, load_document
 from ingest.loaders import docx as docx_loader
 from ingest.loaders import pdf as pdf_loader
-from ingest.safeyaml import MAX_FIELD_CHARS
 from tests import hostile_files
 
 MB = 1024 * 1024

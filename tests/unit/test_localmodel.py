@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.localmodel import GgufParts, LocalLlamaServer, assemble_gguf, parts_installed
-from ingest.errors import LLMError
+from core.errors import LLMError
+from core.localmodel import GgufParts, LocalLlamaServer, assemble_gguf, parts_installed
 
 
 @pytest.fixture

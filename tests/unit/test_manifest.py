@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.documents import KINDS
-from ingest.errors import ManifestError
+from core.documents import KINDS
+from core.errors import ManifestError
+from core.safeyaml import MAX_FIELD_CHARS
+from core.settings import ROOT
 from ingest.manifest import check_manifest, discover, read_manifest
-from ingest.safeyaml import MAX_FIELD_CHARS
-from ingest.settings import ROOT
 from tests import hostile_files
 
 REAL_CORPUS = ROOT / "corpus"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.documents import Chunk
-from ingest.material import ANSWER, INSTRUCTION, chunk_sentences, role_of, units_of
+from core.documents import Chunk
+from core.material import ANSWER, INSTRUCTION, chunk_sentences, role_of, units_of
 
 
 @pytest.mark.parametrize(

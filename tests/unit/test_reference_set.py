@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 
+from core.settings import ROOT
 from eval.dataset import CATEGORIES, EvalItem, load_dataset, verify_gold_quotes
 from eval.matching import match_tokens
-from ingest.settings import ROOT
 
 REFERENCE = ROOT / "eval" / "data" / "reference.jsonl"
 CORPUS = ROOT / "corpus"

@@ -21,7 +21,7 @@ from assistant.refusal import (
     kind_found,
     novelty,
 )
-from assistant.textnorm import Vocabulary, content_terms, is_english, term
+from core.textnorm import Vocabulary, content_terms, is_english, term
 
 
 def separable(seed: int = 0, per_class: int = 10) -> tuple[list[Features], list[bool]]:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from ingest.errors import ConfigError, KunskapsguideError
-from ingest.settings import (
+from core.errors import ConfigError, KunskapsguideError
+from core.settings import (
     ROOT,
     Settings,
     child_environment,

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.textnorm import (
+from core.settings import ROOT
+from core.textnorm import (
     Vocabulary,
     analyze,
     compound_parts,
@@ -20,7 +21,6 @@ from assistant.textnorm import (
     tokenize,
     word_terms,
 )
-from ingest.settings import ROOT
 
 SMALL_CORPUS = [
     "Sekretessen kan brytas när en lag tillåter det.",

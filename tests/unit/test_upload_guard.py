@@ -14,12 +14,12 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ingest.errors import DocumentError
+from core.errors import DocumentError
+from core.safeyaml import MAX_FIELD_CHARS
+from core.settings import Settings
+from core.store import DocumentRecord
 from ingest.manifest import SUPPORTED_SUFFIXES, discover
 from ingest.pipeline import Failure, IngestReport
-from ingest.safeyaml import MAX_FIELD_CHARS
-from ingest.settings import Settings
-from ingest.store import DocumentRecord
 from ingest.upload import (
     ADDED,
     NOT_INDEXED_NAMES,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from ingest.errors import DocumentError, UnsupportedFileError
+from core.errors import DocumentError, UnsupportedFileError
 from ingest.manifest import SUPPORTED_SUFFIXES
 from ingest.upload import safe_filename
 

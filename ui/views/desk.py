@@ -13,7 +13,7 @@ import streamlit as st
 from assistant.auth import IDLE_TIMEOUT_SECONDS, session_expired
 from assistant.citations import kind_label
 from assistant.privacy import mask_personal_data
-from ingest.documents import KINDS
+from core.documents import KINDS
 from ingest.manifest import read_manifest
 from ingest.upload import (
     ADDED,

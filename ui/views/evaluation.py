@@ -8,9 +8,9 @@ from typing import Any
 
 import streamlit as st
 
+from core.settings import ROOT
 from eval.report import CONFIG_LABELS, FAILURES
 from eval.runner import run_evaluation
-from ingest.settings import ROOT
 from ui import render, resources
 
 REFERENCE_SET = ROOT / "eval" / "data" / "reference.jsonl"

@@ -34,8 +34,8 @@ from filelock import FileLock
 from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
 from tokenizers.models import Unigram
 
-from ingest.errors import ModelError
-from ingest.storage import disk_problem
+from core.errors import ModelError
+from core.storage import disk_problem
 
 log = logging.getLogger(__name__)
 

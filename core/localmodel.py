@@ -6,7 +6,7 @@ llama.cpp's OpenAI-compatible server from the `xllamacpp` wheel in a child proce
 127.0.0.1, so the rest of the product talks to it like to any other server (ChatOpenAI), a
 crash in native code cannot take the UI down, and stopping it gives the memory back.
 
-Run the child directly with `python -m assistant.localmodel --model path.gguf`.
+Run the child directly with `python -m core.localmodel --model path.gguf`.
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from ingest.errors import LLMError
-from ingest.settings import ROOT
+from core.errors import LLMError
+from core.offline import use_offline_defaults
+from core.settings import ROOT
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +187,7 @@ class LocalLlamaServer:
             [
                 sys.executable,
                 "-m",
-                "assistant.localmodel",
+                "core.localmodel",
                 "--model",
                 str(self.model_path),
                 "--ctx",
@@ -341,4 +342,5 @@ def _serve(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    use_offline_defaults()
     raise SystemExit(_serve())

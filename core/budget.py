@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from ingest.errors import UnreadableDocumentError
+from core.errors import UnreadableDocumentError
 
 DOCUMENT_SECONDS = 120.0  # KG_DOCUMENT_SECONDS: loading and chunking one document
 DOCUMENT_CHARS = 5_000_000  # KG_DOCUMENT_CHARS: the largest seed document has 179 000

@@ -12,8 +12,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from ingest.errors import KunskapsguideError
-from ingest.settings import ROOT, Settings, child_environment
+from core.errors import KunskapsguideError
+from core.settings import ROOT, Settings, child_environment
 
 
 def free_port() -> int:

@@ -16,8 +16,8 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ingest.budget import DOCUMENT_CHARS, DOCUMENT_SECONDS
-from ingest.errors import ConfigError
+from core.budget import DOCUMENT_CHARS, DOCUMENT_SECONDS
+from core.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "KG_"
@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     chunk_tokens: int = 220
     chunk_overlap_tokens: int = 40
     max_file_mb: float = 50.0
-    # The work one document may cost in loading and chunking (see ingest/budget.py)
+    # The work one document may cost in loading and chunking (see core/budget.py)
     document_seconds: float = DOCUMENT_SECONDS
     document_chars: int = DOCUMENT_CHARS
 

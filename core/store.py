@@ -34,10 +34,10 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
 
-from ingest.documents import Chunk, Sentence
-from ingest.errors import EmptyIndexError, IndexMismatchError, KunskapsguideError, StoreError
-from ingest.settings import Settings
-from ingest.storage import disk_problem
+from core.documents import Chunk, Sentence
+from core.errors import EmptyIndexError, IndexMismatchError, KunskapsguideError, StoreError
+from core.settings import Settings
+from core.storage import disk_problem
 
 log = logging.getLogger(__name__)
 

