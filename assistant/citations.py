@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from assistant.types import Answer, Citation, Passage
+from core import markers
 from core.documents import KINDS
 
-_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 # A quoted sentence may hold bracketed numbers of its own ("16 kap. 3 § SoL [2].", a footnote)
 # that are not markers. Quoted text has its opening brackets hidden behind a private-use
 # character that no marker pattern matches; `renumber` puts them back once the markers are set.
@@ -34,29 +33,14 @@ def hide_brackets(text: str) -> str:
     return text.replace(_HIDDEN_BRACKET, "").replace("[", _HIDDEN_BRACKET)
 
 
-def cited_numbers(text: str) -> list[int]:
-    """Marker numbers in order of first appearance."""
-    seen: list[int] = []
-    for match in _MARKER.finditer(text):
-        for part in match.group(1).split(","):
-            n = int(part)
-            if n not in seen:
-                seen.append(n)
-    return seen
-
-
 def renumber(text: str, citations: Sequence[Citation]) -> tuple[str, tuple[Citation, ...]]:
     """Keep only cited sources and number them 1..n in order of first appearance; brackets
     hidden by `hide_brackets` come back as they were."""
     by_n = {c.n: c for c in citations}
-    order = [n for n in cited_numbers(text) if n in by_n]
+    order = [n for n in markers.cited_numbers(text) if n in by_n]
     mapping = {old: new for new, old in enumerate(order, start=1)}
-
-    def swap(match: re.Match[str]) -> str:
-        nums = [mapping[int(x)] for x in match.group(1).split(",") if int(x) in mapping]
-        return "[" + ", ".join(map(str, dict.fromkeys(nums))) + "]" if nums else ""
-
-    new_text = _MARKER.sub(swap, text).replace(_HIDDEN_BRACKET, "[")
+    new_text = markers.replace(text, lambda ns: [mapping[n] for n in ns if n in mapping])
+    new_text = new_text.replace(_HIDDEN_BRACKET, "[")
     new_citations = tuple(
         Citation(n=mapping[n], passage=by_n[n].passage, quote=by_n[n].quote) for n in order
     )

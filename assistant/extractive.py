@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from assistant.citations import hide_brackets
 from assistant.types import Citation, Passage
+from core import markers
 from core.material import answer_units
 from core.textnorm import content_terms
 
@@ -177,7 +178,7 @@ def _join(chosen: list[Scored], passages: Sequence[Passage]) -> tuple[str, tuple
     for s in chosen:
         n = numbers.setdefault(s.passage_rank, len(numbers) + 1)
         quotes.setdefault(n, []).append(s.text)
-        parts.append(f"{hide_brackets(s.text)} [{n}]")
+        parts.append(f"{hide_brackets(s.text)} {markers.format_marker([n])}")
     citations = tuple(
         Citation(n=n, passage=passages[rank], quote=QUOTE_SEPARATOR.join(quotes[n]))
         for rank, n in numbers.items()

@@ -19,18 +19,13 @@ from dataclasses import dataclass
 
 from assistant.prompt import REFUSAL_PHRASE
 from assistant.types import Passage
+from core import markers
 from core.sentences import split_sentences
 from core.textnorm import fold, is_stop_word, tokenize
 
 SUPPORT_THRESHOLD = 0.6  # share of a sentence's content words found in its cited passages
 
-# "[1]", "[1, 2]", "[1,2]", "[1-3]", "[Källa 1]", "[källor 1 och 2]"
-_MARKER = re.compile(
-    r"\[\s*(?:(?:k[äa]ll(?:a|an|or|orna)|source)\s*)?"
-    r"(\d{1,3}(?:\s*(?:,|;|och|&|[-–])\s*\d{1,3})*)\s*\]",
-    re.IGNORECASE,
-)
-_LEADING_MARKERS = re.compile(r"^(?:\s*" + _MARKER.pattern + r")+", re.IGNORECASE)
+_LEADING_MARKERS = re.compile(r"^(?:\s*" + markers.MARKER.pattern + r")+", re.IGNORECASE)
 _GLUED_MARKER = re.compile(r"([.!?])(\[)")  # "tillsyn.[1] JO …" → "tillsyn. [1] JO …"
 _MARKDOWN = re.compile(r"\*\*|__|^#+\s*|^\s*[-*•]\s+", re.MULTILINE)
 
@@ -92,8 +87,7 @@ def parse_citations(text: str) -> list[tuple[str, list[int]]]:
             out[-1][1].extend(_numbers(leading.group()))
             raw = raw[leading.end() :]
         numbers = _numbers(raw)
-        sentence = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", raw))
-        sentence = re.sub(r"\s{2,}", " ", sentence).strip()
+        sentence = re.sub(r"\s{2,}", " ", markers.strip(raw)).strip()
         if sentence:
             out.append((sentence, numbers))
         elif out:
@@ -107,15 +101,7 @@ def _starts_line(text: str, sentence: str) -> bool:
 
 
 def _numbers(text: str) -> list[int]:
-    numbers: list[int] = []
-    for match in _MARKER.finditer(text):
-        for part in re.split(r"\s*(?:,|;|och|&)\s*", match.group(1)):
-            if re.fullmatch(r"\d+\s*[-–]\s*\d+", part):
-                a, b = (int(x) for x in re.split(r"\s*[-–]\s*", part))
-                numbers.extend(range(a, b + 1) if 0 < b - a < 10 else (a, b))
-            elif part.strip().isdigit():
-                numbers.append(int(part))
-    return numbers
+    return [n for marker in markers.find(text) for n in marker.numbers]
 
 
 def is_refusal(text: str) -> bool:
@@ -124,7 +110,7 @@ def is_refusal(text: str) -> bool:
 
 
 def _plain(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", _MARKER.sub("", text).casefold()).split())
+    return " ".join(re.sub(r"[^\w\s]", " ", markers.strip(text).casefold()).split())
 
 
 # --- word matching -----------------------------------------------------------------------
@@ -138,7 +124,7 @@ class _Word:
 
 def _words(text: str) -> list[_Word]:
     words = []
-    for i, token in enumerate(tokenize(_MARKER.sub(" ", text))):
+    for i, token in enumerate(tokenize(markers.strip(text))):
         if token == "§" or is_stop_word(token):
             continue
         key = fold(token)

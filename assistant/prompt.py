@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from assistant.types import Passage
+from core import markers
 
 # The model's only allowed answer when the sources do not cover the question.
 REFUSAL_PHRASE = "Källorna täcker inte detta."
@@ -52,13 +53,12 @@ _TAG_LIKE = re.compile(
     r"[<＜﹤〈‹]\s*/?\s*(?:k\s*[äaå]\s*l\s*l\s*(?:a|or)\w*|fr[åa]ga|tidigare|f[öo]ljdfr[åa]ga)\b[^<>＜＞﹤﹥〈〉‹›\n]*[>＞﹥〉›]?",
     re.IGNORECASE,
 )
-# Bracketed numbers in a document (footnotes, "[12]") would read as our citation markers.
-_BRACKET_NUMBER = re.compile(r"\[\s*(\d+(?:\s*[,–-]\s*\d+)*)\s*\]")
 
 
 def neutralise(text: str) -> str:
     """Passage text made safe to put between delimiters: tag look-alikes lose their angle
-    brackets ("</källa>" → "‹/källa›") and "[12]" becomes "(12)"."""
+    brackets ("</källa>" → "‹/källa›"), and whatever would read as a citation marker (a
+    footnote "[12]", "[Källa 2]") gets round brackets: "(12)"."""
     text = unicodedata.normalize("NFC", text)
 
     def defang(match: re.Match[str]) -> str:
@@ -66,7 +66,7 @@ def neutralise(text: str) -> str:
         return f"‹{inner.strip()}›"
 
     text = _TAG_LIKE.sub(defang, text)
-    return _BRACKET_NUMBER.sub(r"(\1)", text)
+    return markers.MARKER.sub(lambda m: f"({m.group()[1:-1].strip()})", text)
 
 
 def _attribute(value: str) -> str:

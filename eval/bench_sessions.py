@@ -32,7 +32,7 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]  # fmt: skip
-REFUSAL = "Källorna täcker inte"
+REFUSAL = "<avböjer>"  # expected: the answer is a refusal
 # (question, text expected in the first source's heading, or REFUSAL); all from the seed corpus.
 QUESTIONS: tuple[tuple[str, str], ...] = (
     ("Vad gäller vid sekretess?", "sekretess"),
@@ -50,6 +50,9 @@ CONVERSATION_LENGTH = 4
 ANSWER_TIMEOUT_MS = 120_000
 MODEL_LOAD_TIMEOUT_MS = 300_000
 ERROR_BOX = '[data-testid="stAlertContentError"]'
+# A refusal is the one answer shown in an info box (ui.render.answer_body, from Answer.refused);
+# never told from its wording.
+REFUSAL_BOX = '[data-testid="stAlertContentInfo"]'
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -72,11 +75,11 @@ def latency_summary(ms: list[float]) -> dict[str, float | int | None]:
     }
 
 
-def check_answer(expect: str, message_text: str, first_source: str | None) -> str | None:
+def check_answer(expect: str, refused: bool, first_source: str | None) -> str | None:
     """What is wrong with a finished answer (an error kind), or None when it looks right."""
     if expect == REFUSAL:
-        return None if REFUSAL in message_text else "expected_refusal"
-    if REFUSAL in message_text:
+        return None if refused else "expected_refusal"
+    if refused:
         return "refused"
     if first_source is None:
         return "no_sources"
@@ -163,7 +166,8 @@ async def ask(page: Any, question: str, expect: str) -> tuple[float | None, str 
         return None, "app_error"
     sources = message.get_by_test_id("stExpander")
     first = await sources.first.inner_text() if await sources.count() else None
-    return elapsed, check_answer(expect, await message.inner_text(), first)
+    refused = await message.locator(REFUSAL_BOX).count() > 0
+    return elapsed, check_answer(expect, refused, first)
 
 
 async def session(n: int, page: Any, deadline: float, tally: Tally) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import Stemmer
 
+from core import markers
 from eval.matching import match_tokens, quote_in_text
 
 RETRIEVAL_DEPTH = 10  # rank_of_first_gold is looked up within this many passages
@@ -31,7 +32,6 @@ _STOPWORD_TEXT = """
     hur varför någon något några alla allt sådan sådant sådana dem du jag vi ni han hon
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-_CITATION_MARKER = re.compile(r"\[\s*\d+(?:\s*[,–-]\s*\d+)*\s*\]")
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def _stemmer() -> Any:
 
 def content_tokens(text: str) -> list[str]:
     """Normalized, stemmed tokens without stopwords and citation markers like [2]."""
-    tokens = match_tokens(_CITATION_MARKER.sub(" ", text))
+    tokens = match_tokens(markers.MARKER.sub(" ", text))
     return list(_stemmer().stemWords([t for t in tokens if t not in STOPWORDS]))
 
 
@@ -168,7 +168,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+(?=[\"'(\[«»”]?[A-ZÅÄÖÉ0-9])
 def answer_sentences(answer: str) -> list[str]:
     """The sentences of an answer, without citation markers; " … " (which joins sentences
     quoted from one passage) and line breaks separate sentences too."""
-    text = _CITATION_MARKER.sub(" ", answer)
+    text = markers.MARKER.sub(" ", answer)
     parts = (part.strip(" \t-•*…") for part in _SENTENCE_END.split(text))
     return [part for part in parts if content_tokens(part)]
 
@@ -177,7 +177,7 @@ def answer_recall(answer: str, gold_quotes: Sequence[str]) -> float | None:
     """Share of the gold quotes found in the answer text (robust quote matching)."""
     if not gold_quotes:
         return None
-    text = _CITATION_MARKER.sub(" ", answer)
+    text = markers.MARKER.sub(" ", answer)
     return sum(quote_in_text(quote, text) for quote in gold_quotes) / len(gold_quotes)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -15,6 +14,7 @@ from typing import Any, Protocol
 from assistant.citations import passage_to_dict
 from assistant.privacy import mask_personal_data
 from assistant.types import Answer, Passage
+from core import markers
 from core.settings import Settings
 from eval.dataset import EvalItem, load_dataset, select_split
 from eval.metrics import (
@@ -35,8 +35,6 @@ from eval.metrics import (
 log = logging.getLogger(__name__)
 
 RETRIEVAL_K = 10
-_SEGMENT = re.compile(r"(.+?)\s*((?:\[\d+(?:\s*,\s*\d+)*\])+)", re.S)
-_MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 
 class System(Protocol):
@@ -48,16 +46,11 @@ class System(Protocol):
 def cited_sentences(answer: Answer) -> list[tuple[str, list[str]]]:
     """(sentence, texts of the passages it cites) for each cited segment of an answer."""
     by_n = {c.n: c.passage.text for c in answer.citations}
-    out = []
-    for match in _SEGMENT.finditer(answer.answer):
-        numbers = [int(x) for group in _MARKERS.findall(match.group(2)) for x in group.split(",")]
-        texts = [by_n[n] for n in numbers if n in by_n]
-        out.append((match.group(1).strip(), texts))
-    return out
-
-
-def strip_markers(text: str) -> str:
-    return _MARKERS.sub("", text).strip()
+    return [
+        (segment.text, [by_n[n] for n in segment.numbers if n in by_n])
+        for segment in markers.split(answer.answer)
+        if segment.numbers and segment.text
+    ]
 
 
 def measure(item: EvalItem, answer: Answer, ranked: Sequence[Passage], latency_ms: float) -> ItemRecord:
@@ -77,8 +70,8 @@ def measure(item: EvalItem, answer: Answer, ranked: Sequence[Passage], latency_m
             citation_support(cited, item.gold_quotes) if answerable and not answer.refused else None
         ),
         faithfulness=faithfulness(pairs) if pairs and not answer.refused else None,
-        f1=token_f1(strip_markers(answer.answer), item.reference_answer) if answerable else None,
-        rouge_l=rouge_l(strip_markers(answer.answer), item.reference_answer) if answerable else None,
+        f1=token_f1(markers.strip(answer.answer), item.reference_answer) if answerable else None,
+        rouge_l=rouge_l(markers.strip(answer.answer), item.reference_answer) if answerable else None,
         latency_ms=latency_ms,
         answer_recall=(
             answer_recall(answer.answer, item.gold_quotes)

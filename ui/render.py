@@ -18,6 +18,7 @@ from assistant.citations import kind_label
 from assistant.extractive import QUOTE_SEPARATOR
 from assistant.service import Assistant
 from assistant.types import Answer, Passage
+from core import markers
 from core.errors import KunskapsguideError
 from core.sentences import split_sentences
 from core.settings import Settings
@@ -33,7 +34,6 @@ DISCLAIMER = (
 )
 _KIND_COLOURS = {"lokal_rutin": "orange", "nationell_vagledning": "blue"}
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+!|$~])")
-_MARKER = re.compile(r"\\\[(\d+(?:, \d+)*)\\\]")
 MARK = '<mark style="background:#FFE9A8;padding:0 2px;border-radius:3px">'
 PASSAGE_STYLE = "white-space:pre-wrap;line-height:1.55;font-size:0.95rem;color:#1F2933"
 POLL_SECONDS = 0.2  # how often a page waiting for an answer looks at it (and can be rerun)
@@ -62,7 +62,11 @@ def plain(text: str) -> str:
 
 def answer_markdown(text: str) -> str:
     """The answer text with its [n] markers in bold, so they are easy to match to sources."""
-    return _MARKER.sub(lambda m: f"**[{m.group(1)}]**", plain(text))
+    parts, pos = [], 0
+    for marker in markers.find(text):
+        parts += [plain(text[pos : marker.start]), f"**{markers.format_marker(marker.numbers)}**"]
+        pos = marker.end
+    return "".join([*parts, plain(text[pos:])])
 
 
 def kind_badge(kind: str) -> str:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
 
 from assistant.service import REFUSAL_TEXT, build_assistant, open_index
 from assistant.types import Answer
+from core import markers
 from ingest.pipeline import ingest
 from tests.conftest import make_settings
-
-_MARKER = re.compile(r"\s*\[\d+(?:,\s*\d+)*\]")
 
 
 def _sections(answer: Answer) -> list[str]:
@@ -25,15 +23,15 @@ def _assert_grounded(answer: Answer) -> None:
     sentence is verbatim in its passage."""
     assert not answer.refused
     assert answer.citations
-    numbers = {int(n) for n in re.findall(r"\[(\d+)", answer.answer)}
+    numbers = set(markers.cited_numbers(answer.answer))
     assert numbers == {c.n for c in answer.citations}
     for c in answer.citations:
         assert c.quote
         for part in c.quote.split(" … "):
             assert _flat(part) in _flat(c.passage.text)
-    for segment in _MARKER.split(answer.answer):
-        if segment.strip():
-            assert any(_flat(segment) in _flat(c.passage.text) for c in answer.citations), segment
+    for segment in markers.split(answer.answer):
+        assert segment.numbers, segment  # every sentence cites
+        assert any(_flat(segment.text) in _flat(c.passage.text) for c in answer.citations), segment
 
 
 def _flat(text: str) -> str:

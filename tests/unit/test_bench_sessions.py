@@ -39,29 +39,29 @@ def test_latency_summary_rounds_and_handles_no_answers() -> None:
 
 
 @pytest.mark.parametrize(
-    ("expect", "text", "first", "problem"),
+    ("expect", "refused", "first", "problem"),
     [
         (
             "sekretess",
-            "Huvudregeln är … [1]",
+            False,
             "[1] Uppdrag och ansvar › Offentlighet och SEKRETESS",
             None,
         ),
-        ("sekretess", "Svar [1]", "[1] Om yrkesintroduktion", "wrong_source"),
-        ("sekretess", "Svar utan källor", None, "no_sources"),
-        ("sekretess", f"{REFUSAL} frågan.", None, "refused"),
-        (REFUSAL, f"{REFUSAL} frågan. Närmaste avsnitt", "[1] Uppdrag och ansvar", None),
-        (REFUSAL, "Riksnormen är 1 000 kr [1]", "[1] Uppdrag och ansvar", "expected_refusal"),
+        ("sekretess", False, "[1] Om yrkesintroduktion", "wrong_source"),
+        ("sekretess", False, None, "no_sources"),
+        ("sekretess", True, None, "refused"),
+        (REFUSAL, True, "[1] Uppdrag och ansvar", None),
+        (REFUSAL, False, "[1] Uppdrag och ansvar", "expected_refusal"),
         (
             "Yrkesintroduktion ger säkrare",
-            "Svar",
+            False,
             "Yrkesintroduktion ger säkrare socialsekreterare",
             None,
         ),
     ],
 )
-def test_check_answer(expect: str, text: str, first: str | None, problem: str | None) -> None:
-    assert check_answer(expect, text, first) == problem
+def test_check_answer(expect: str, refused: bool, first: str | None, problem: str | None) -> None:
+    assert check_answer(expect, refused, first) == problem
 
 
 def test_every_question_is_swedish_and_expects_something() -> None:

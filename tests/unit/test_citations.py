@@ -9,13 +9,13 @@ import pytest
 
 from assistant.citations import (
     answer_to_dict,
-    cited_numbers,
     format_answer_text,
     hide_brackets,
     renumber,
     source_label,
 )
 from assistant.types import Answer, Citation, Passage
+from core.markers import cited_numbers
 
 
 def make_passage(text: str = "Samtycke ska dokumenteras i akten.", **kw: object) -> Passage:
@@ -58,7 +58,10 @@ def make_answer(**kw: object) -> Answer:
         ("Först [3]. Sedan [1, 3]. Sist [2,3].", [3, 1, 2]),
         ("Båda [1][2].", [1, 2]),
         ("Samma [2] igen [2].", [2]),
-        ("Inte markörer: [a], [ 1 ], [1-2], 4 kap. 1 § SoL.", []),
+        ("Inte markörer: [a], [x1], 4 kap. 1 § SoL.", []),
+        # Changed deliberately (issue 11, item 10): one grammar for markers everywhere, so
+        # what the grounding check reads as a marker is renumbered as one too.
+        ("Också markörer: [ 1 ], [2-3], [Källa 4].", [1, 2, 3, 4]),
         ("Åtgärden [12] och [1].", [12, 1]),
     ],
 )

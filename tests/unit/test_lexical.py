@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -141,15 +140,11 @@ def corpus_chunks(words_per_chunk: int = 80) -> list[tuple[str, str]]:
     return chunks
 
 
-BUILD_BUDGET_S = 2.0  # the target is < 1 s for ~500 chunks; margin for a busy test machine
-
-
-def test_builds_fast_on_the_real_corpus() -> None:
+# How fast it builds is measured by the benchmark (eval/bench.py, bm25_build_seconds), not by a
+# timed test on a shared machine.
+def test_builds_on_the_real_corpus_and_finds_its_words() -> None:
     chunks = corpus_chunks()
     assert len(chunks) > 400
-    started = time.perf_counter()
     index = LexicalIndex(chunks)
-    elapsed = time.perf_counter() - started
-    assert elapsed < BUILD_BUDGET_S, f"{len(chunks)} chunks took {elapsed:.2f} s"
     hits = index.search("När får sekretessen brytas?", 5)
     assert any("sekretess" in dict(chunks)[cid].lower() for cid, _ in hits)
