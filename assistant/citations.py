@@ -7,7 +7,7 @@ from typing import Any
 
 from assistant.types import Answer, Citation, Passage
 from core import markers
-from core.documents import KINDS
+from core.documents import KINDS, DocumentMeta
 
 # A quoted sentence may hold bracketed numbers of its own ("16 kap. 3 § SoL [2].", a footnote)
 # that are not markers. Quoted text has its opening brackets hidden behind a private-use
@@ -19,12 +19,27 @@ def kind_label(kind: str) -> str:
     return KINDS.get(kind, kind)
 
 
+def whose(meta: DocumentMeta) -> str:
+    """'Nationell vägledning'; 'Lokal rutin, Trelleborg'; ', exempel' for an example document
+    (a routine of one municipality, shown as such, never as the rule)."""
+    label = kind_label(meta.kind)
+    if meta.is_local and meta.municipality:
+        label += f", {meta.municipality}"
+    return label + (", exempel" if meta.example else "")
+
+
+def original_url(meta: DocumentMeta) -> str | None:
+    """The link to the original, if it has one a browser may open (http or https only)."""
+    url = (meta.url or "").strip()
+    return url if url.lower().startswith(("https://", "http://")) and " " not in url else None
+
+
 def source_label(p: Passage) -> str:
     """'Titel › Avsnitt, s. 7 (2021, Nationell vägledning)'."""
     where = p.title + (f" › {p.section_path}" if p.section else "")
     page = f", s. {p.page_label}" if p.page_label else ""
     year = str(p.year) if p.year else "år saknas"
-    return f"{where}{page} ({year}, {kind_label(p.kind)})"
+    return f"{where}{page} ({year}, {whose(p.meta)})"
 
 
 def hide_brackets(text: str) -> str:
@@ -54,7 +69,10 @@ def passage_to_dict(p: Passage, n: int | None = None, quote: str | None = None) 
         "section": p.section_path,
         "page": p.page_label or None,
         "year": p.year,
-        "kind": p.kind,
+        "kind": str(p.kind),
+        "municipality": p.municipality,
+        "example": p.meta.example,
+        "url": original_url(p.meta),
         "quote": quote if quote is not None else "",
         "text": p.text,
         "score": round(p.score, 6),
@@ -102,6 +120,8 @@ def format_answer_text(answer: Answer) -> str:
         for c in answer.citations:
             lines.append(f"  [{c.n}] {source_label(c.passage)} – {c.passage.source}")
             lines.append(f'      "{c.quote}"')
+            if url := original_url(c.passage.meta):
+                lines.append(f"      Original: {url}")
     if answer.refused and answer.nearest:
         lines += ["", "Närmaste avsnitt i källorna:"]
         for p in answer.nearest:

@@ -18,7 +18,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from assistant.citations import kind_label
+from assistant.citations import kind_label, passage_to_dict
 from assistant.privacy import mask_personal_data
 from assistant.types import Answer, Passage
 from core.errors import ConfigError
@@ -51,12 +51,13 @@ def sources_of(answer: Answer) -> list[dict[str, Any]]:
     if not items:
         items = [(None, p) for p in answer.nearest]
     return [
-        {
-            "n": n, "source": p.source, "title": p.title, "section": p.section_path,
-            "page": p.page_label or None, "year": p.year, "kind": p.kind,
-        }
+        {"n": n} | {k: v for k, v in passage_to_dict(p).items() if k in _SOURCE_KEYS}
         for n, p in items
-    ]  # fmt: skip
+    ]
+
+
+# What feedback keeps of a source: where it is, never its text.
+_SOURCE_KEYS = ("source", "title", "section", "page", "year", "kind", "municipality", "url")
 
 
 def _mask(text: str) -> str:

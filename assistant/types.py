@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.documents import DocumentMeta, DocumentPart
+
 
 @dataclass(frozen=True)
-class Passage:
-    """A retrieved passage: one chunk, or neighbouring chunks of one section merged."""
+class Passage(DocumentPart):
+    """A retrieved passage: one chunk, or neighbouring chunks of one section merged. Its
+    document's fields (source, title, kind, …) are read through `meta`."""
 
     chunk_id: str  # id of the first chunk (merged passages keep all ids in chunk_ids)
-    doc_id: str
-    source: str  # path relative to corpus/
-    title: str
-    publisher: str
-    year: int | None
-    kind: str  # key of core.documents.KINDS
-    municipality: str | None
+    meta: DocumentMeta
     section: tuple[str, ...]
     page_start: int | None
     page_end: int | None
@@ -27,22 +24,6 @@ class Passage:
     lexical_score: float | None = None  # BM25 score, if the lexical side found it
     chunk_ids: tuple[str, ...] = ()
     sentence_score: float | None = None  # cosine similarity of its best sentence, if found
-
-    @property
-    def section_path(self) -> str:
-        return " › ".join(self.section)
-
-    @property
-    def page_label(self) -> str:
-        if self.page_start is None:
-            return ""
-        if self.page_end is None or self.page_end == self.page_start:
-            return str(self.page_start)
-        return f"{self.page_start}–{self.page_end}"
-
-    @property
-    def is_local(self) -> bool:
-        return self.kind == "lokal_rutin"
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
 
-from core.documents import Chunk, Sentence
+from core.documents import Chunk, DocumentKind, DocumentMeta, Sentence
 from core.errors import EmptyIndexError, IndexMismatchError, KunskapsguideError, StoreError
 from core.settings import Settings
 from core.storage import disk_problem
@@ -65,7 +65,7 @@ class DocumentRecord:
     doc_id: str
     source: str
     title: str
-    kind: str
+    kind: DocumentKind
     year: int | None
     content_hash: str
     chunks: int
@@ -245,11 +245,7 @@ def _close(client: Any) -> None:
 
 def _chunk_metadata(chunk: Chunk) -> dict[str, Any]:
     meta: dict[str, Any] = {
-        "doc_id": chunk.doc_id,
-        "source": chunk.source,
-        "title": chunk.title,
-        "publisher": chunk.publisher,
-        "kind": chunk.kind,
+        **chunk.meta.to_metadata(),
         "section": json.dumps(list(chunk.section), ensure_ascii=False),
         "section_path": chunk.section_path,
         "position": chunk.position,
@@ -258,8 +254,6 @@ def _chunk_metadata(chunk: Chunk) -> dict[str, Any]:
         "embed_text": chunk.embed_text,
     }
     optional = {
-        "year": chunk.year,
-        "municipality": chunk.municipality,
         "page_start": chunk.page_start,
         "page_end": chunk.page_end,
     }
@@ -520,12 +514,13 @@ class ChunkStore:
         for doc_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
             if not meta or "content_hash" not in meta:
                 continue  # written by nothing of ours
+            document = DocumentMeta.from_metadata(meta)
             records[doc_id] = DocumentRecord(
                 doc_id=doc_id,
-                source=str(meta.get("source", "")),
-                title=str(meta.get("title", "")),
-                kind=str(meta.get("kind", "")),
-                year=int(meta["year"]) if meta.get("year") is not None else None,
+                source=document.source,
+                title=document.title,
+                kind=document.kind,
+                year=document.year,
                 content_hash=str(meta["content_hash"]),
                 chunks=int(meta.get("chunks", 0)),
                 indexed_at=float(meta.get("indexed_at", 0.0)),
@@ -575,16 +570,12 @@ class ChunkStore:
                     metadatas=[_sentence_metadata(x) for x in part],
                 )  # fmt: skip
             record = {
-                "source": first.source,
-                "title": first.title,
-                "kind": first.kind,
+                **first.meta.to_metadata(),
                 "content_hash": first.content_hash,
                 "chunks": len(chunks),
                 "sentences": len(sentences),
                 "indexed_at": time.time(),
             }
-            if first.year is not None:
-                record["year"] = first.year
             # The flip: from here on readers see the new version.
             self._write(
                 doing, self._registry.upsert,
@@ -752,13 +743,7 @@ class ChunkStore:
 def chunk_from_metadata(meta: dict[str, Any], text: str) -> dict[str, Any]:
     """Plain fields of a stored chunk, for building `Passage`s."""
     return {
-        "doc_id": str(meta["doc_id"]),
-        "source": str(meta["source"]),
-        "title": str(meta.get("title", "")),
-        "publisher": str(meta.get("publisher", "")),
-        "year": int(meta["year"]) if meta.get("year") is not None else None,
-        "kind": str(meta.get("kind", "")),
-        "municipality": meta.get("municipality"),
+        "meta": DocumentMeta.from_metadata(meta),
         "section": tuple(json.loads(meta.get("section", "[]"))),
         "page_start": meta.get("page_start"),
         "page_end": meta.get("page_end"),

@@ -24,6 +24,7 @@ import numpy as np
 from assistant.citations import renumber
 from assistant.extractive import compose
 from assistant.types import Answer, Passage
+from core.documents import DocumentMeta
 from core.errors import ModelError
 from core.offline import use_offline_defaults
 from core.textnorm import content_terms
@@ -61,10 +62,7 @@ def naive_chunks(corpus_dir: Path, manifest_path: Path) -> list[Any]:
         if path.suffix.lower() not in (".txt", ".md"):
             continue  # the naive pipelines read text files only
         text = path.read_text(encoding="utf-8", errors="replace")
-        info: dict[str, Any] = {"source": meta.source, "title": meta.title, "kind": meta.kind}
-        if meta.year:
-            info["year"] = meta.year
-        docs.append(Document(page_content=text, metadata=info))
+        docs.append(Document(page_content=text, metadata=meta.to_metadata()))
     chunks = splitter.split_documents(docs)
     for i, chunk in enumerate(chunks):
         chunk.metadata["position"] = i
@@ -75,13 +73,7 @@ def to_passage(name: str, doc: Any, score: float, **scores: float | None) -> Pas
     meta = doc.metadata
     return Passage(
         chunk_id=f"{name}:{meta['position']}",
-        doc_id=str(meta["source"]),
-        source=str(meta["source"]),
-        title=str(meta.get("title", "")),
-        publisher="",
-        year=meta.get("year"),
-        kind=str(meta.get("kind", "")),
-        municipality=None,
+        meta=DocumentMeta.from_metadata(meta),
         section=(),
         page_start=None,
         page_end=None,

@@ -241,13 +241,7 @@ def _chunk(
     digest = hashlib.sha256(embedded.encode("utf-8")).hexdigest()[:8]
     return Chunk(
         chunk_id=f"{meta.doc_id}::{position:04d}::{digest}",
-        doc_id=meta.doc_id,
-        source=meta.source,
-        title=meta.title,
-        publisher=meta.publisher,
-        year=meta.year,
-        kind=meta.kind,
-        municipality=meta.municipality,
+        meta=meta,
         section=section,
         page_start=min(pages) if pages else None,
         page_end=max(pages) if pages else None,

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from core.documents import KINDS, DocumentMeta
+from core.documents import KINDS, DocumentKind, DocumentMeta
 from core.errors import DocumentError, ManifestError
 from core.safeyaml import MAX_YAML_CHARS, YamlRefused, bounded, load_yaml
 
@@ -113,7 +113,7 @@ class ManifestEntry(BaseModel):
     title: str = ""
     publisher: str = ""
     year: int | None = None
-    kind: str = "lokal_rutin"
+    kind: str = DocumentKind.LOCAL_ROUTINE
     municipality: str | None = None
     url: str | None = None
     valid_from: str | None = None
@@ -162,7 +162,7 @@ def meta_from_entry(entry: ManifestEntry) -> DocumentMeta:
         title=entry.title,
         publisher=entry.publisher,
         year=entry.year,
-        kind=entry.kind,
+        kind=DocumentKind(entry.kind),
         municipality=entry.municipality,
         url=entry.url,
         valid_from=entry.valid_from,
@@ -366,7 +366,7 @@ def _unlisted_meta(path: Path, rel: str) -> DocumentMeta:
         doc_id=rel,
         source=rel,
         title=bounded(data.get("title") or ""),
-        kind=kind if isinstance(kind, str) and kind in KINDS else "lokal_rutin",
+        kind=DocumentKind.parse(kind),
         municipality=bounded(data.get("municipality") or "") or None,
         valid_from=valid_from,
         year=year if isinstance(year, int) and not isinstance(year, bool) else None,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from core.documents import KINDS, Chunk, DocumentMeta
+from core.documents import KINDS, Chunk, DocumentKind, DocumentMeta
 from core.errors import DocumentError, UnsupportedFileError
 from core.safeyaml import MAX_FIELD_CHARS, bounded
 from core.settings import Settings
@@ -122,7 +122,7 @@ def _manifest_entry(source: str, settings: Settings) -> ManifestEntry | None:
 def upload_meta(
     source: str,
     title: str,
-    kind: str = "lokal_rutin",
+    kind: str = DocumentKind.LOCAL_ROUTINE,
     municipality: str | None = None,
     valid_from: str | None = None,
     year: int | None = None,
@@ -145,7 +145,7 @@ def upload_meta(
         doc_id=source,
         source=source,
         title=_form_field(title, "Titeln", source),
-        kind=kind,
+        kind=DocumentKind(kind),
         municipality=_form_field(municipality or "", "Kommunnamnet", source) or None,
         valid_from=valid_from or None,
         year=year,
@@ -195,7 +195,7 @@ def publish(
     title: str,
     settings: Settings,
     embedder: ChunkEmbedder,
-    kind: str = "lokal_rutin",
+    kind: str = DocumentKind.LOCAL_ROUTINE,
     municipality: str | None = None,
     valid_from: str | None = None,
 ) -> DocumentMeta:
@@ -215,7 +215,7 @@ def publish(
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / target.name
     sidecar = {
-        "title": meta.title, "kind": meta.kind, "municipality": meta.municipality,
+        "title": meta.title, "kind": str(meta.kind), "municipality": meta.municipality,
         "valid_from": meta.valid_from, "year": meta.year,
     }  # fmt: skip
     _atomic_write(sidecar_path(path), yaml.safe_dump(sidecar, allow_unicode=True).encode())

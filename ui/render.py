@@ -7,22 +7,25 @@ import datetime as dt
 import html
 import logging
 import re
-import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 import streamlit as st
 
-from assistant.citations import kind_label
+from assistant.citations import kind_label, original_url
 from assistant.extractive import QUOTE_SEPARATOR
 from assistant.service import Assistant
 from assistant.types import Answer, Passage
 from core import markers
+from core.documents import DocumentKind
 from core.errors import KunskapsguideError
 from core.sentences import split_sentences
 from core.settings import Settings
 from ingest.pipeline import IngestReport, ingest
+from ui.background import Job
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +35,7 @@ DISCLAIMER = (
     "och era lokala riktlinjer innan du fattar beslut – källans årtal visas, så att du ser om "
     "den kan vara inaktuell."
 )
-_KIND_COLOURS = {"lokal_rutin": "orange", "nationell_vagledning": "blue"}
+_KIND_COLOURS = {DocumentKind.LOCAL_ROUTINE: "orange", DocumentKind.NATIONAL_GUIDANCE: "blue"}
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+!|$~])")
 MARK = '<mark style="background:#FFE9A8;padding:0 2px;border-radius:3px">'
 PASSAGE_STYLE = "white-space:pre-wrap;line-height:1.55;font-size:0.95rem;color:#1F2933"
@@ -70,7 +73,8 @@ def answer_markdown(text: str) -> str:
 
 
 def kind_badge(kind: str) -> str:
-    return f":{_KIND_COLOURS.get(kind, 'gray')}-badge[{kind_label(kind)}]"
+    colour = _KIND_COLOURS.get(DocumentKind.parse(kind), "gray")
+    return f":{colour}-badge[{kind_label(kind)}]"
 
 
 def source_heading(p: Passage, n: int | None = None) -> str:
@@ -80,6 +84,10 @@ def source_heading(p: Passage, n: int | None = None) -> str:
         parts.append(f"s. {p.page_label}")
     parts.append(str(p.year) if p.year else "år saknas")
     parts.append(kind_badge(p.kind))
+    if p.is_local and p.municipality:
+        parts.append(plain(p.municipality))
+    if p.meta.example:
+        parts.append(":gray-badge[Exempel]")
     number = f"**[{n}]** " if n is not None else ""
     return number + " · ".join(parts)
 
@@ -119,7 +127,10 @@ def source_detail(p: Passage, quote: str, key: str, section_text: Callable[[Pass
         )
     st.html(highlighted_html(p.text, quote))
     where = f"Fil: {p.source}" + (f", sida {p.page_label}" if p.page_label else "")
-    st.caption(plain(where) + (f" · {plain(p.publisher)}" if p.publisher else ""))
+    valid = f" · gäller från {p.meta.valid_from}" if p.meta.valid_from else ""
+    st.caption(plain(where) + (f" · {plain(p.publisher)}" if p.publisher else "") + valid)
+    if url := original_url(p.meta):
+        st.markdown(f"[:material/open_in_new: Öppna originalet]({url.replace(')', '%29')})")
     if st.toggle("Läs hela avsnittet", key=f"{key}-section"):
         whole = section_text(p)
         if whole:
@@ -161,40 +172,31 @@ class PendingQuestion:
     def __init__(self, question: str) -> None:
         self.question = question
         self._tokens: list[str] = []  # the answer as streamed so far
-        self._answer: Future[Answer] = Future()
-        self._thread: threading.Thread | None = None
+        self._job: Job[Answer] | None = None
 
     def start(self, assistant: Assistant, history: Sequence[str]) -> None:
         """Start answering, once: a rerun that finds the answer under way lets it go on."""
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._answer_with, args=(assistant, list(history)), daemon=True
+        if self._job is None:
+            earlier = list(history)
+            self._job = Job(
+                lambda _job: assistant.ask(
+                    self.question, history=earlier, on_token=self._tokens.append
+                )
             )
-            self._thread.start()
-
-    def _answer_with(self, assistant: Assistant, history: list[str]) -> None:
-        try:
-            answer = assistant.ask(self.question, history=history, on_token=self._tokens.append)
-        except Exception as exc:  # raised again by answer(), in the page that shows it
-            self._answer.set_exception(exc)
-        else:
-            self._answer.set_result(answer)
 
     @property
     def streamed(self) -> str:
         return "".join(self._tokens)
 
     def wait(self, seconds: float) -> bool:
-        """True once the answer (or its error) is there."""
-        try:
-            self._answer.exception(timeout=seconds)
-        except TimeoutError:
-            return False
-        return True
+        """True once the answer (or its error) is there; False before `start`."""
+        return self._job is not None and self._job.wait(seconds)
 
     def answer(self) -> Answer:
         """The answer; the error the assistant raised, if it failed. Waits for it."""
-        return self._answer.result()
+        if self._job is None:
+            raise RuntimeError("start() the question before asking for its answer")
+        return self._job.result()
 
 
 def stream_answer(pending: PendingQuestion) -> Answer:
@@ -211,17 +213,41 @@ def stream_answer(pending: PendingQuestion) -> Answer:
     return pending.answer()
 
 
-def reindex(settings: Settings, assistant: Assistant) -> IngestReport:
-    """Run the incremental ingest with a progress bar; the assistant answers from it at once."""
-    bar = st.progress(0.0, text="Indexerar …")
+def reindex(settings: Settings, assistant: Assistant, job: Job[Any] | None = None) -> IngestReport:
+    """The incremental ingest, its progress reported to `job`; the assistant answers from it at
+    once. Runs inside a Job (see `wait_for`), never on the script thread."""
 
     def step(i: int, total: int, source: str) -> None:
-        bar.progress((i + 1) / max(total, 1), text=f"Indexerar {source} ({i + 1} av {total})")
+        if job is not None:
+            job.report((i + 1) / max(total, 1), f"Indexerar {source} ({i + 1} av {total})")
 
     retriever = assistant.retriever
     report = ingest(
         settings, retriever.store, retriever.embedder, on_document=step, lock_timeout=60
     )
     assistant.refresh()
-    bar.empty()
     return report
+
+
+def finished(key: str, text: str) -> Any:
+    """The result of the job kept under `key` in the session state, waited for under a
+    progress bar; None when there is none. Once it is done its result (or error) is given once
+    and the job forgotten; a rerun while it runs leaves it for the next run."""
+    job = st.session_state.get(key)
+    if job is None:
+        return None
+    try:
+        return wait_for(job, text)
+    finally:
+        if job.wait(0):
+            st.session_state.pop(key, None)
+
+
+def wait_for(job: Job[T], text: str) -> T:
+    """Wait for `job` under a progress bar and return its result (or raise its error). A rerun
+    may stop the waiting; the job goes on, and the next run waits for it again."""
+    bar = st.progress(0.0, text=text)
+    while not job.wait(POLL_SECONDS):
+        bar.progress(job.fraction, text=plain(job.note) if job.note else text)
+    bar.empty()
+    return job.result()

@@ -9,7 +9,6 @@ goes, so that no small file can cost unbounded work.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -116,22 +115,8 @@ def document_format(path: Path, meta: DocumentMeta) -> str:
 
 def content_hash(raw: bytes, meta: DocumentMeta) -> str:
     """sha256 of the file bytes and of the metadata that reaches the chunks."""
-    described = {
-        "loader": LOADER_VERSION,
-        "doc_id": meta.doc_id,
-        "source": meta.source,
-        "title": meta.title,
-        "publisher": meta.publisher,
-        "year": meta.year,
-        "kind": meta.kind,
-        "municipality": meta.municipality,
-        "url": meta.url,
-        "valid_from": meta.valid_from,
-        "format": meta.format,
-        "example": meta.example,
-    }
     digest = hashlib.sha256(raw)
-    digest.update(b"\0" + json.dumps(described, sort_keys=True, ensure_ascii=False).encode())
+    digest.update(f"\0{LOADER_VERSION}\0{meta.fingerprint()}".encode())
     return digest.hexdigest()
 
 

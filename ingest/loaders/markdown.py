@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from core.budget import Budget
-from core.documents import KINDS, Block, DocumentMeta
+from core.documents import Block, DocumentKind, DocumentMeta
 from core.errors import UnreadableDocumentError
 from core.safeyaml import MAX_FIELD_CHARS, bounded
 from ingest.blocks import BlockBuilder
@@ -82,8 +82,8 @@ def fill_meta(meta: DocumentMeta, front: dict[str, Any]) -> DocumentMeta:
     if not isinstance(year, int) or isinstance(year, bool):
         year = int(valid_from[:4]) if valid_from else None
     kind = front.get("kind")
-    if meta.kind != "lokal_rutin" or not isinstance(kind, str) or kind not in KINDS:
-        kind = meta.kind
+    # Front matter may set the kind only where the manifest or form left the default.
+    kind = DocumentKind.parse(kind, meta.kind) if meta.is_local else meta.kind
     return replace(
         meta,
         title=meta.title or _field(front, "title"),

@@ -16,6 +16,7 @@ from assistant.grounding import SUPPORT_THRESHOLD, evidence, parse_citations, su
 from assistant.types import Passage
 from core.localmodel import LocalLlamaServer, assemble_gguf, parts_installed, shared_server
 from core.settings import ROOT
+from tests import parts
 from tests.conftest import MODELS_DIR, make_settings
 
 pytestmark = [
@@ -50,7 +51,7 @@ def corpus_sections() -> dict[str, str]:
 
 
 def passage(section: str, text: str, position: int) -> Passage:
-    return Passage(
+    return parts.passage(
         chunk_id=f"uppdrag-{position}",
         doc_id="uppdrag-och-ansvar",
         source=SOURCE,

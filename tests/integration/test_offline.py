@@ -205,7 +205,7 @@ def test_streamlit_gathers_no_usage_statistics_and_binds_to_loopback(
     from ui import cli
 
     started: list[list[str]] = []
-    monkeypatch.setattr(subprocess, "call", lambda cmd: started.append(cmd) or 0)
+    monkeypatch.setattr(subprocess, "call", lambda cmd, env: started.append(cmd) or 0)
     args = cli.build_parser().parse_args(["ui"])
     assert cli.cmd_ui(args, Settings(_env_file=None)) == 0  # type: ignore[call-arg]
     options = dict(zip(started[0][5::2], started[0][6::2], strict=True))

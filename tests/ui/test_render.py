@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from assistant.extractive import QUOTE_SEPARATOR
-from ui.render import answer_markdown, highlighted_html, plain
+from tests import parts
+from ui.render import answer_markdown, highlighted_html, plain, source_heading
 
 PASSAGE = (
     "Inom socialtjänsten gäller sekretess. Exempel på tillfällen då sekretessen kan brytas är:\n"
@@ -73,3 +75,36 @@ def test_answer_markers_are_bold_and_line_breaks_kept() -> None:
     out = answer_markdown("Sekretess gäller [1] och samtycke [1, 2]:\n• punkt")
     assert "**[1]**" in out and "**[1, 2]**" in out
     assert "  \n" in out
+
+
+# --- where a source comes from (issue 11, item 9) ------------------------------------------
+
+
+def test_a_local_routine_heading_names_its_municipality_and_an_example_is_badged() -> None:
+    routine = parts.passage(
+        title="Rutin för samtycke", kind="lokal_rutin", municipality="Exempelkommunen",
+        example=True, year=2024, text="Samtycke ska dokumenteras.",
+    )  # fmt: skip
+    heading = source_heading(routine, 1)
+    assert "Exempelkommunen" in heading and ":gray-badge[Exempel]" in heading
+    guidance = parts.passage(title="Uppdrag", kind="nationell_vagledning", year=2021, text="Text.")
+    assert "Exempel" not in source_heading(guidance) and ":blue-badge[" in source_heading(guidance)
+
+
+def _detail(url: str | None, valid_from: str | None) -> None:
+    from tests import parts
+    from ui.render import source_detail
+
+    p = parts.passage(text="Samtycke ska dokumenteras.", url=url, valid_from=valid_from)
+    source_detail(p, "", "k", lambda _p: "")
+
+
+@pytest.mark.parametrize(
+    ("url", "linked"), [("https://www.socialstyrelsen.se/x", True), ("javascript:alert(1)", False)]
+)
+def test_the_original_is_linked_only_where_it_is_a_web_address(url: str, linked: bool) -> None:
+    at = AppTest.from_function(_detail, args=(url, "2024-05-01")).run()
+    assert not at.exception
+    links = [m.value for m in at.markdown if "Öppna originalet" in m.value]
+    assert links == ([f"[:material/open_in_new: Öppna originalet]({url})"] if linked else [])
+    assert any("gäller från 2024-05-01" in c.value for c in at.caption)

@@ -11,11 +11,14 @@ from assistant.citations import (
     answer_to_dict,
     format_answer_text,
     hide_brackets,
+    original_url,
     renumber,
     source_label,
 )
 from assistant.types import Answer, Citation, Passage
+from core.documents import DocumentKind
 from core.markers import cited_numbers
+from tests import parts
 
 
 def make_passage(text: str = "Samtycke ska dokumenteras i akten.", **kw: object) -> Passage:
@@ -27,7 +30,7 @@ def make_passage(text: str = "Samtycke ska dokumenteras i akten.", **kw: object)
         text=text, score=0.0327868852459,
     )  # fmt: skip
     values.update(kw)
-    return Passage(**values)  # type: ignore[arg-type]
+    return parts.passage(**values)  # type: ignore[arg-type]
 
 
 def cite(n: int, title: str) -> Citation:
@@ -145,12 +148,43 @@ def test_source_label_single_page() -> None:
 
 
 def test_source_label_without_year_says_so() -> None:
-    p = make_passage(year=None, section=())
+    p = make_passage(year=None, section=(), municipality=None)
     assert source_label(p) == "Rutin för samtycke (år saknas, Lokal rutin)"
 
 
-def test_source_label_of_an_unknown_kind_shows_the_key() -> None:
-    assert source_label(make_passage(kind="okänd_typ", section=())).endswith("(2024, okänd_typ)")
+def test_source_label_names_the_municipality_of_a_local_routine_and_an_example() -> None:
+    p = make_passage(section=(), municipality="Trelleborg")
+    assert source_label(p) == "Rutin för samtycke (2024, Lokal rutin, Trelleborg)"
+    p = make_passage(section=(), kind="rapport", municipality="Trelleborg", example=True)
+    assert source_label(p) == "Rutin för samtycke (2024, Rapport, exempel)"
+
+
+# Changed deliberately (issue 11, item 9): kinds are a StrEnum, and a kind no manifest allows
+# (an old or damaged index) is read as a local routine, never presented as national guidance.
+def test_an_unknown_kind_is_read_as_a_local_routine() -> None:
+    p = make_passage(kind="okänd_typ", section=(), municipality=None)
+    assert p.kind is DocumentKind.LOCAL_ROUTINE
+    assert source_label(p).endswith("(2024, Lokal rutin)")
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://www.socialstyrelsen.se/kunskapsguiden", "https://www.socialstyrelsen.se/kunskapsguiden"),
+        ("http://intranat.kommun.se/rutin.pdf", "http://intranat.kommun.se/rutin.pdf"),
+        ("javascript:alert(1)", None),
+        ("file:///etc/passwd", None),
+        ("https://a b", None),
+        (None, None),
+    ],
+)
+def test_only_a_web_address_is_offered_as_the_original(url: str | None, shown: str | None) -> None:
+    p = make_passage(url=url)
+    assert original_url(p.meta) == shown
+    data = answer_to_dict(make_answer(citations=(Citation(1, p, "Samtycke ska dokumenteras i akten."),)))
+    assert data["citations"][0]["url"] == shown
+    lines = format_answer_text(make_answer(citations=(Citation(1, p, "Samtycke."),))).splitlines()
+    assert (f"      Original: {shown}" in lines) == (shown is not None)
 
 
 # --- answer_to_dict (the `ask --json` contract) ----------------------------------------------
@@ -159,7 +193,8 @@ REQUIRED = {"question", "answer", "refused", "citations", "retrieved", "mode", "
 # Also present: what the UI and the feedback export use besides the required keys.
 EXTRA = {"nearest", "privacy_notice", "standalone_question", "flagged"}
 PASSAGE_KEYS = {
-    "source", "title", "section", "page", "year", "kind", "quote", "text", "score", "scores",
+    "source", "title", "section", "page", "year", "kind", "municipality", "example", "url",
+    "quote", "text", "score", "scores",
 }  # fmt: skip
 
 
@@ -187,6 +222,9 @@ def test_answer_to_dict_values() -> None:
         "page": "3–4",
         "year": 2024,
         "kind": "lokal_rutin",
+        "municipality": "Exempelkommunen",
+        "example": False,
+        "url": None,
         "quote": "Samtycke ska dokumenteras i akten.",
         "text": "Samtycke ska dokumenteras i akten.",
         "score": 0.032787,
@@ -220,7 +258,7 @@ def test_format_answer_text_lists_sources_with_quotes() -> None:
         "Samtycke ska dokumenteras i akten. [1]",
         "",
         "Källor:",
-        "  [1] Rutin för samtycke › Samtycke › Dokumentation (2024, Lokal rutin) – "
+        "  [1] Rutin för samtycke › Samtycke › Dokumentation (2024, Lokal rutin, Exempelkommunen) – "
         "lokala-rutiner/samtycke.md",
         '      "Samtycke ska dokumenteras i akten."',
     ]
@@ -241,7 +279,7 @@ def test_format_answer_text_for_a_refusal_lists_the_nearest_sections() -> None:
         "Källorna täcker inte den frågan.",
         "",
         "Närmaste avsnitt i källorna:",
-        "  – Rutin för samtycke › Samtycke › Dokumentation (2024, Lokal rutin) – "
+        "  – Rutin för samtycke › Samtycke › Dokumentation (2024, Lokal rutin, Exempelkommunen) – "
         "lokala-rutiner/samtycke.md",
         "  – Handbok › Överklagande, s. 5 (år saknas, Rapport) – rapporter/handbok.txt",
     ]

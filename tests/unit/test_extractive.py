@@ -14,12 +14,13 @@ from assistant.citations import renumber
 from assistant.extractive import MAX_PASSAGES, MAX_SENTENCES, answer_units, compose
 from assistant.types import Citation, Passage
 from core.textnorm import content_terms
+from tests import parts
 
 PART = re.compile(r"(.+?) \[(\d+)\](?:\s+|$)", re.S)
 
 
 def make_passage(text: str, i: int = 0) -> Passage:
-    return Passage(
+    return parts.passage(
         chunk_id=f"doc{i}::0000", doc_id=f"doc{i}", source=f"kunskapsguiden/doc{i}.txt",
         title=f"Dokument {i}", publisher="Socialstyrelsen", year=2021,
         kind="nationell_vagledning", municipality=None, section=("Ekonomiskt bistånd",),

@@ -13,6 +13,7 @@ import pytest
 
 from assistant.feedback import FeedbackStore, sources_of
 from assistant.types import Answer, Citation, Passage
+from tests import parts
 from ui.cli import main
 
 PNR = "19850612-1234"
@@ -39,7 +40,7 @@ def passage(**overrides: object) -> Passage:
         page_end=None, position=3, text="Inom socialtjänsten gäller sekretess.",
     )  # fmt: skip
     values.update(overrides)
-    return Passage(**values)  # type: ignore[arg-type]
+    return parts.passage(**values)  # type: ignore[arg-type]
 
 
 @pytest.fixture()
@@ -141,7 +142,7 @@ def test_sources_of_an_answer_and_of_a_refusal() -> None:
         {
             "n": 1, "source": p.source, "title": "Uppdrag och ansvar",
             "section": "Uppdrag och ansvar › Offentlighet och sekretess", "page": None,
-            "year": 2021, "kind": "nationell_vagledning",
+            "year": 2021, "kind": "nationell_vagledning", "municipality": None, "url": None,
         }
     ]  # fmt: skip
     refusal = Answer(

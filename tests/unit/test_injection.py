@@ -1,9 +1,9 @@
 import pytest
 
 from assistant.injection import is_injection, without_injections
-from assistant.types import Passage
 from core import injection as ingest_injection
 from core.injection import injection_rule, normalize
+from tests import parts
 
 
 @pytest.mark.parametrize(
@@ -34,7 +34,7 @@ def test_ordinary_guidance_is_not_flagged(text: str) -> None:
 
 
 def test_only_the_injected_paragraph_is_removed() -> None:
-    p = Passage(
+    p = parts.passage(
         chunk_id="c", doc_id="d", source="d.md", title="T", publisher="", year=None,
         kind="lokal_rutin", municipality=None, section=(), page_start=None, page_end=None,
         position=0,
@@ -266,7 +266,7 @@ def test_the_assistant_uses_the_rule_from_ingest() -> None:
 
 
 def test_a_paragraph_addressed_to_the_assistant_is_removed_and_the_rest_kept() -> None:
-    p = Passage(
+    p = parts.passage(
         chunk_id="c", doc_id="d", source="d.md", title="T", publisher="", year=None,
         kind="lokal_rutin", municipality=None, section=(), page_start=None, page_end=None,
         position=0,

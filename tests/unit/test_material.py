@@ -7,6 +7,7 @@ import pytest
 
 from core.documents import Chunk
 from core.material import ANSWER, INSTRUCTION, chunk_sentences, role_of, units_of
+from tests import parts
 
 
 @pytest.mark.parametrize(
@@ -60,7 +61,7 @@ def test_chunk_sentences_keep_only_answer_material_with_their_header() -> None:
         "missförhållanden. Rapporten lämnas till den som bedriver verksamheten.\n\n"
         "Mer information om arbetet med lex Sarah i socialtjänstens verksamheter"
     )
-    chunk = Chunk(
+    chunk = parts.chunk(
         chunk_id="kg::0001::abcd1234", doc_id="kg", source="kunskapsguiden/kg.txt",
         title="Uppdrag och ansvar", publisher="", year=2021, kind="nationell_vagledning",
         municipality=None, section=("Lex Sarah",), page_start=None, page_end=None, position=1,
@@ -75,7 +76,7 @@ def test_chunk_sentences_keep_only_answer_material_with_their_header() -> None:
 
 
 def _chunk(text: str) -> Chunk:
-    return Chunk(
+    return parts.chunk(
         chunk_id="r::0001::abcd1234", doc_id="r", source="lokala-rutiner/r.md",
         title="Rutin för ansökan", publisher="", year=2026, kind="lokal_rutin",
         municipality="Exempelkommunen", section=("Ansökan",), page_start=None, page_end=None,

@@ -12,13 +12,14 @@ from assistant.types import Answer, Passage
 from eval.baseline import plain_tokens, rrf
 from eval.dataset import EvalItem
 from eval.runner import evaluate, failure
+from tests import parts
 from tests.unit.test_metrics import _record
 
 GOLD = "Socialnämnden ansvarar för att den enskilde får det stöd och den hjälp som behövs."
 
 
 def passage(text: str) -> Passage:
-    return Passage(
+    return parts.passage(
         chunk_id="c1", doc_id="d", source="kunskapsguiden/uppdrag-och-ansvar.txt",
         title="Uppdrag och ansvar", publisher="", year=2021, kind="nationell_vagledning",
         municipality=None, section=("Ansvar",), page_start=None, page_end=None, position=0,

@@ -7,14 +7,17 @@ import math
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
 from assistant.auth import IDLE_TIMEOUT_SECONDS, session_expired
 from assistant.citations import kind_label
 from assistant.privacy import mask_personal_data
-from core.documents import KINDS
+from assistant.service import Assistant
+from core.documents import KINDS, DocumentKind, DocumentMeta
 from ingest.manifest import read_manifest
+from ingest.pipeline import IngestReport
 from ingest.upload import (
     ADDED,
     UPDATED,
@@ -29,6 +32,7 @@ from ingest.upload import (
     upload_target,
 )
 from ui import render, resources
+from ui.background import Job
 
 UPLOAD_TYPES = ["pdf", "docx", "md", "txt", "html", "htm"]
 PREVIEW_CHUNKS = 5
@@ -153,6 +157,7 @@ with render.page_errors():
     assistant = resources.assistant()
 if assistant is None:
     st.stop()
+live: Assistant = assistant  # for the jobs below, which run after this script has moved on
 store = assistant.retriever.store
 embedder = assistant.retriever.embedder
 documents = sorted(store.documents().values(), key=lambda d: (d.kind, d.title.casefold()))
@@ -177,7 +182,7 @@ with upload_tab:
         with left:
             kinds = list(KINDS)
             kind = st.selectbox(
-                "Typ", kinds, kinds.index("lokal_rutin"), format_func=kind_label, key=f"kind-{r}"
+                "Typ", kinds, kinds.index(DocumentKind.LOCAL_ROUTINE), format_func=kind_label, key=f"kind-{r}"
             )
             valid_from = st.date_input(
                 "Gäller från", dt.date.today(), format="YYYY-MM-DD", key=f"from-{r}"
@@ -216,19 +221,29 @@ with upload_tab:
                     municipality or None,
                     day,
                 )
-                data = file.getvalue()
-                loaded = preview(upload_name, data, meta, settings, embedder)
-                found = {
-                    "filnamnet": personal_data_count(file.name),
-                    "titeln": personal_data_count(title),
-                    "texten": personal_data_count(loaded.text),
-                }
-                state.draft = {
-                    "id": uuid.uuid4().hex, "name": target.name, "data": data, "meta": meta,
-                    "chunks": loaded.chunks, "replaces": replaces, "existing": target.replaces,
-                    "warning": personal_data_warning(target.name, found),
-                    "confirm": bool(found["texten"]),
-                }  # fmt: skip
+                data, file_name = file.getvalue(), file.name
+
+                def make_draft(job: Job[dict[str, Any]]) -> dict[str, Any]:
+                    # Off the script thread: loading is bounded by the document's work budget,
+                    # and a click elsewhere neither stops it half-way nor starts it again.
+                    loaded = preview(upload_name, data, meta, settings, embedder)
+                    found = {
+                        "filnamnet": personal_data_count(file_name),
+                        "titeln": personal_data_count(title),
+                        "texten": personal_data_count(loaded.text),
+                    }
+                    return {
+                        "id": uuid.uuid4().hex, "name": target.name, "data": data, "meta": meta,
+                        "chunks": loaded.chunks, "replaces": replaces, "existing": target.replaces,
+                        "warning": personal_data_warning(target.name, found),
+                        "confirm": bool(found["texten"]),
+                    }  # fmt: skip
+
+                state.preview_job = Job(make_draft)
+
+    with render.page_errors():
+        if (ready := render.finished("preview_job", "Läser in dokumentet …")) is not None:
+            state.draft = ready
 
     draft = state.get("draft")
     if draft:
@@ -277,37 +292,47 @@ with upload_tab:
                     "publiceras, eller avbryt och ta bort dem ur filen."
                 )
             elif wants_publish:
-                with render.page_errors():
+                chosen: dict[str, Any] = draft
+
+                def publish_and_index(job: Job[tuple[DocumentMeta, IngestReport]]) -> tuple[
+                    DocumentMeta, IngestReport
+                ]:
                     published = publish(
-                        draft["name"], draft["data"], meta.title, settings, embedder,
+                        chosen["name"], chosen["data"], meta.title, settings, embedder,
                         kind=meta.kind, municipality=meta.municipality, valid_from=meta.valid_from,
                     )  # fmt: skip
-                    if draft["replaces"] and draft["replaces"] != published.source:
-                        remove(draft["replaces"], settings)
-                    report = render.reindex(settings, assistant)
-                    state.pop("draft", None)
-                    # Told from what the ingest did and the index holds, never assumed.
-                    done = indexed_upload(
-                        report, published.source, assistant.retriever.store.documents()
+                    if chosen["replaces"] and chosen["replaces"] != published.source:
+                        remove(chosen["replaces"], settings)
+                    return published, render.reindex(settings, live, job)
+
+                state.publish_job = Job(publish_and_index)
+
+        with render.page_errors():
+            if done_job := render.finished("publish_job", "Publicerar …"):
+                published, report = done_job
+                state.pop("draft", None)
+                # Told from what the ingest did and the index holds, never assumed.
+                done = indexed_upload(
+                    report, published.source, assistant.retriever.store.documents()
+                )
+                name = shown(published.title)
+                if done.change == ADDED:
+                    flash = (
+                        f"”{name}” är publicerad: {parts(done.chunks)} används i svaren direkt."
                     )
-                    name = shown(published.title)
-                    if done.change == ADDED:
-                        flash = (
-                            f"”{name}” är publicerad: {parts(done.chunks)} används i svaren direkt."
-                        )
-                    elif done.change == UPDATED:
-                        flash = (
-                            f"”{name}” är publicerad och ersätter den tidigare versionen: "
-                            f"{parts(done.chunks)} används i svaren direkt."
-                        )
-                    else:
-                        flash = (
-                            f"”{name}” fanns redan i kunskapsbanken med samma innehåll "
-                            f"({parts(done.chunks)}); inget ändrades."
-                        )
-                    state.desk_flash = flash
-                    state.upload_round += 1
-                    st.rerun()
+                elif done.change == UPDATED:
+                    flash = (
+                        f"”{name}” är publicerad och ersätter den tidigare versionen: "
+                        f"{parts(done.chunks)} används i svaren direkt."
+                    )
+                else:
+                    flash = (
+                        f"”{name}” fanns redan i kunskapsbanken med samma innehåll "
+                        f"({parts(done.chunks)}); inget ändrades."
+                    )
+                state.desk_flash = flash
+                state.upload_round += 1
+                st.rerun()
 
 with list_tab:
     st.dataframe(
@@ -348,10 +373,15 @@ with list_tab:
             if not sure:
                 st.error("Bekräfta att dokumentet ska tas bort.")
             else:
-                with render.page_errors():
+                gone = shown(editable[doomed].title)
+
+                def remove_and_index(job: Job[str]) -> str:
                     remove(doomed, settings)
-                    render.reindex(settings, assistant)
-                    state.desk_flash = (
-                        f"”{shown(editable[doomed].title)}” är borttagen ur kunskapsbanken."
-                    )
-                    st.rerun()
+                    render.reindex(settings, live, job)
+                    return gone
+
+                state.remove_job = Job(remove_and_index)
+    with render.page_errors():
+        if removed := render.finished("remove_job", "Tar bort …"):
+            state.desk_flash = f"”{removed}” är borttagen ur kunskapsbanken."
+            st.rerun()
