@@ -134,7 +134,7 @@ def test_sources_prints_no_control_characters_and_no_personnummer(
     _, chunks = prepare_chunks(path, meta, settings, embedder)
     # Loading bounds a title to one clean line now; an older index may still hold the raw one.
     assert all(c.title == "Röd rutin för 19850101-1234 slut" for c in chunks)
-    chunks = [replace(c, title=HOSTILE_TITLE) for c in chunks]
+    chunks = [replace(c, meta=replace(c.meta, title=HOSTILE_TITLE)) for c in chunks]
     _, store = open_index(settings, embedder)
     index_chunks(chunks, store, embedder, settings.embedding_batch_size, bar=False)
     store.close()
