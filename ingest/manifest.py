@@ -156,19 +156,9 @@ class ManifestProblem:
 
 
 def meta_from_entry(entry: ManifestEntry) -> DocumentMeta:
-    return DocumentMeta(
-        doc_id=entry.source,
-        source=entry.source,
-        title=entry.title,
-        publisher=entry.publisher,
-        year=entry.year,
-        kind=DocumentKind(entry.kind),
-        municipality=entry.municipality,
-        url=entry.url,
-        valid_from=entry.valid_from,
-        format=entry.format,
-        example=entry.example,
-    )
+    """An entry's document: its fields are DocumentMeta's (a manifest entry's id is its
+    source), besides the coordinators' own `note`."""
+    return DocumentMeta(doc_id=entry.source, **entry.model_dump(exclude={"note"}))
 
 
 def read_manifest(path: Path) -> list[ManifestEntry]:

@@ -61,3 +61,21 @@ def test_the_content_hash_covers_every_field() -> None:
     assert set(changed) == {f.name for f in fields(DocumentMeta)}  # a new field must be added here
     hashes = {content_hash(b"text", replace(base, **{name: value})) for name, value in changed.items()}
     assert len(hashes) == len(changed) and content_hash(b"text", base) not in hashes
+
+
+def test_a_manifest_entry_has_the_fields_of_a_document_and_carries_them_all() -> None:
+    from ingest.manifest import ManifestEntry, meta_from_entry
+
+    document = {f.name for f in fields(DocumentMeta)}
+    assert set(ManifestEntry.model_fields) == document - {"doc_id"} | {"note"}
+    entry = ManifestEntry(
+        source="rapporter/r.txt", title="R", publisher="P", year=2020, kind="rapport",
+        municipality="Malmö", url="https://x.se", valid_from="2020-01-01", format="txt",
+        example=True, note="intern anteckning",
+    )  # fmt: skip
+    meta = meta_from_entry(entry)
+    assert meta == DocumentMeta(
+        doc_id="rapporter/r.txt", source="rapporter/r.txt", title="R", publisher="P", year=2020,
+        kind=DocumentKind.REPORT, municipality="Malmö", url="https://x.se",
+        valid_from="2020-01-01", format="txt", example=True,
+    )  # fmt: skip
