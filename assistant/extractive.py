@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from assistant.citations import hide_brackets
 from assistant.types import Citation, Passage
-from core.material import answer_units
+from core.material import answer_units, list_items
 from core.textnorm import content_terms
 
 MAX_SENTENCES = 3
@@ -52,13 +52,22 @@ _NUMBER = re.compile(
     r"månader?|år)\b",
     re.IGNORECASE,
 )
+# A municipality's own practice is told as that municipality's, never as the rule: a plan, a
+# routine or an article about one municipality, or a report's section on one ("Trelleborgs-
+# modellen": "I Trelleborg ligger …", "Trelleborg har …").
+LOCAL_KINDS = frozenset({"kommunal_plan", "lokal_rutin", "artikel"})
+_PLACE = re.compile(
+    r"\b([A-ZÅÄÖ][a-zåäö]{3,}?)s?\s+(?:kommun|stad)\b"  # "Linköpings kommun"
+    r"|\b[Ii]\s+([A-ZÅÄÖ][a-zåäö]{3,}[a-rt-zåäö])\b"  # "I Trelleborg", not "I Socialstyrelsens"
+)
+NOT_PLACES = frozenset({"Sverige", "Sveriges", "Norden", "Europa", "Stockholms län"})
 QUOTE_SEPARATOR = " … "  # between quoted sentences of one passage that need not be adjacent
 
 
 @dataclass(frozen=True)
 class Scored:
     passage_rank: int
-    index: int  # position of the unit in its passage
+    index: float  # position of the unit in its passage (a list's item: between it and the next)
     text: str
     score: float
 
@@ -95,9 +104,12 @@ def score_by_meaning(
     (e5), the share of the question's terms they hold, the passage's rank and what the question
     asks for. Units that are not indexed (captions, headings, questions, boilerplate) are never
     candidates."""
-    asks_number = bool(_ASKS_NUMBER.search(question))
+    asks_list = bool(_ASKS_LIST.search(question))
     asked = _ASKS_DEFINITION.match(question.strip())
-    defined = content_terms(asked.group("term")) if asked else set()
+    wants = _Wants(
+        number=bool(_ASKS_NUMBER.search(question)),
+        defined=frozenset(content_terms(asked.group("term")) if asked else ()),
+    )
     scored = []
     seen: set[str] = set()
     for rank, p in enumerate(passages[:MAX_PASSAGES]):
@@ -106,17 +118,34 @@ def score_by_meaning(
             if key not in similarity or key.casefold() in seen:
                 continue
             seen.add(key.casefold())  # a sentence repeated in two passages is quoted once
-            terms = content_terms(unit)
-            coverage = len(query_terms & terms) / max(1, len(query_terms))
-            score = similarity[key] + LEXICAL_WEIGHT * coverage - RANK_PENALTY * rank
-            if asks_number and _NUMBER.search(unit):
-                score += NUMBER_BONUS
-            if defined and defined <= terms and _DEFINES.search(unit):
-                score += DEFINITION_BONUS  # "Vad är X?": the sentence that says what X is
-            if "\n" in unit and not _ASKS_LIST.search(question):
+            items = [it for it in list_items(unit) if unit_key(it) in similarity]
+            if items and not asks_list:
+                # A whole list only when a list is asked for; else the items that answer.
+                for j, item in enumerate(items, start=1):
+                    score = _score(item, similarity[unit_key(item)], query_terms, rank, wants)
+                    scored.append(Scored(rank, i + j / (len(items) + 1), item, score))
+                continue
+            score = _score(unit, similarity[key], query_terms, rank, wants)
+            if "\n" in unit and not asks_list:
                 score -= LIST_PENALTY  # a whole list only when a list is asked for
             scored.append(Scored(rank, i, unit, score))
     return scored
+
+
+@dataclass(frozen=True)
+class _Wants:
+    number: bool  # "hur många / när / hur länge": the sentence with the number or time
+    defined: frozenset[str]  # "Vad är X?": the terms of X
+
+
+def _score(unit: str, similarity: float, query_terms: set[str], rank: int, wants: _Wants) -> float:
+    terms = content_terms(unit)
+    score = similarity + LEXICAL_WEIGHT * len(query_terms & terms) / max(1, len(query_terms))
+    if wants.number and _NUMBER.search(unit):
+        score += NUMBER_BONUS
+    if wants.defined and wants.defined <= terms and _DEFINES.search(unit):
+        score += DEFINITION_BONUS  # the sentence that says what X is
+    return score - RANK_PENALTY * rank
 
 
 def compose(
@@ -168,8 +197,36 @@ def _pick(best: Sequence[Scored], good_enough: Callable[[Scored], bool]) -> list
     return chosen
 
 
+def local_place(passage: Passage) -> str | None:
+    """The municipality whose own practice a passage describes, or None for guidance.
+
+    A local document names it in its metadata. In a report, a place is a municipality's when
+    the text says so ("I Trelleborg …", "Linköpings kommun") and the section is about it too:
+    its heading names it, or the passage names it again."""
+    if passage.kind in LOCAL_KINDS:
+        return passage.municipality
+    if passage.kind != "rapport":
+        return None
+    headings = " ".join(passage.section)
+    for match in _PLACE.finditer(passage.text):
+        place = match.group(1) or match.group(2)
+        if place in NOT_PLACES:
+            continue
+        if place in headings or passage.text.count(place) >= 2:
+            return place
+    return None
+
+
+def attributed(text: str, place: str | None) -> str:
+    """A quoted unit told as `place`'s practice, unless it names the place itself."""
+    if not place or place in text:
+        return text
+    return f"I {place} – {text}"
+
+
 def _join(chosen: list[Scored], passages: Sequence[Passage]) -> tuple[str, tuple[Citation, ...]]:
-    """The chosen units in reading order, grouped by passage, each with its marker."""
+    """The chosen units in reading order, grouped by passage, each with its marker; a local
+    practice says whose it is."""
     chosen = sorted(chosen, key=lambda s: (s.passage_rank, s.index))
     numbers: dict[int, int] = {}
     quotes: dict[int, list[str]] = {}
@@ -177,7 +234,8 @@ def _join(chosen: list[Scored], passages: Sequence[Passage]) -> tuple[str, tuple
     for s in chosen:
         n = numbers.setdefault(s.passage_rank, len(numbers) + 1)
         quotes.setdefault(n, []).append(s.text)
-        parts.append(f"{hide_brackets(s.text)} [{n}]")
+        text = attributed(hide_brackets(s.text), local_place(passages[s.passage_rank]))
+        parts.append(f"{text} [{n}]")
     citations = tuple(
         Citation(n=n, passage=passages[rank], quote=QUOTE_SEPARATOR.join(quotes[n]))
         for rank, n in numbers.items()

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.citations import renumber
-from assistant.extractive import MAX_PASSAGES, MAX_SENTENCES, answer_units, compose
+from assistant.extractive import (
+    MAX_PASSAGES,
+    MAX_SENTENCES,
+    answer_units,
+    compose,
+    local_place,
+)
 from assistant.types import Citation, Passage
 from core.textnorm import content_terms
 
@@ -304,3 +311,82 @@ def test_a_sentence_in_two_passages_is_quoted_once() -> None:
                                 question="Vad är lex Sarah?")  # fmt: skip
     assert answer.count("skyldig att genast rapportera") == 1
     assert [c.passage for c in citations] == [DEFINITION]
+
+
+TRELLEBORG = (
+    "I Trelleborg ligger ekonomiskt bistånd under arbetsmarknadsnämnden och företrädare för "
+    "kommunens verksamheter menar att arbetssättet innebär snabba processer och ett stort fokus "
+    "på arbete. Dagen efter ansökan om ekonomiskt bistånd får den sökande både ett möte med en "
+    "arbetsmarknadshandläggare och beslut om sin ansökan. Trelleborg har inget krav på "
+    "socionomexamen."
+)
+
+
+def test_a_municipalitys_practice_in_a_report_is_told_as_that_municipalitys() -> None:
+    # Reported as a general rule: "Dagen efter ansökan … får den sökande … beslut".
+    report = replace(make_passage(TRELLEBORG), kind="rapport", section=("Trelleborgsmodellen",))
+    question = "Hur snabbt ska beslut om ekonomiskt bistånd fattas efter ansökan?"
+    answer, _ = compose(content_terms(question), [report], question=question)
+    assert "I Trelleborg – Dagen efter ansökan om ekonomiskt bistånd" in answer
+    # National guidance is the rule; a sentence that names its place needs no attribution.
+    guidance = replace(report, kind="nationell_vagledning")
+    assert "Trelleborg –" not in compose(content_terms(question), [guidance], question=question)[0]
+
+
+def test_a_local_documents_sentences_name_its_municipality() -> None:
+    plan = replace(
+        make_passage("Varje nämnd ser över sin egen delegationsordning och förtydligar den."),
+        kind="kommunal_plan", municipality="Stockholm",
+    )  # fmt: skip
+    question = "Vem ser över delegationsordningen?"
+    answer, citations = compose(content_terms(question), [plan], question=question)
+    assert answer.startswith("I Stockholm – Varje nämnd ser över")
+    assert citations[0].quote.startswith("Varje nämnd")  # the quote itself stays verbatim
+
+
+@pytest.mark.parametrize(
+    ("text", "section"),
+    [
+        ("I Sverige har kommunerna ansvaret. I Sverige gäller socialtjänstlagen.", ("Ansvar",)),
+        ("I Socialstyrelsens handbok beskrivs arbetet. Socialstyrelsens handbok finns.", ("Handbok",)),
+        ("I Trelleborg ligger ekonomiskt bistånd under arbetsmarknadsnämnden.", ("Organisation",)),
+    ],
+)
+def test_no_municipality_is_made_up(text: str, section: tuple[str, ...]) -> None:
+    assert local_place(replace(make_passage(text), kind="rapport", section=section)) is None
+
+
+EXPERIENCES = make_passage(
+    "Kommuner och regioner har förmedlat följande erfarenheter om introduktion:\n\n"
+    "• Den inledande arbetsplatsintroduktionen kan med fördel genomföras tillsammans med "
+    "handläggare och annan personal från socialtjänstens olika delar.\n"
+    "• Den nyanställde behöver ett nära och stukturerat stöd av chefer, erfarna kollegor och "
+    "gärna en särskilt utsedd mentor, introduktör eller liknande.\n"
+    "• Arbetsuppgifterna behöver anpassas efter den nyanställdes erfarenhet och möjlighet ges "
+    "att gå bredvid erfarna kollegor."
+)
+
+
+def list_sims(item_scores: tuple[float, ...], whole: float) -> dict[str, float]:
+    """The whole list as the sentence index holds it, and its items as they are embedded."""
+    (unit,) = answer_units(EXPERIENCES.text)
+    items = unit.split("\n")[1:]
+    out = {" ".join(unit.split()): whole}
+    for item, score in zip(items, item_scores, strict=True):
+        out[" ".join(item.lstrip("• ").split())] = score
+    return out
+
+
+def test_a_list_is_given_whole_only_when_a_list_is_asked_for() -> None:
+    similarity = list_sims((0.80, 0.82, 0.89), whole=0.86)
+    question = "får man gå bredvid en erfaren kollega i början?"
+    answer, citations = compose(content_terms(question), [EXPERIENCES], similarity, question)
+    assert answer == (
+        "Arbetsuppgifterna behöver anpassas efter den nyanställdes erfarenhet och möjlighet ges "
+        "att gå bredvid erfarna kollegor. [1]"
+    )
+    check_promises(*renumber(answer, citations), [EXPERIENCES])
+    question = "Vilka erfarenheter har kommuner av introduktion?"
+    answer, _ = compose(content_terms(question), [EXPERIENCES], similarity, question)
+    assert answer.startswith("Kommuner och regioner har förmedlat följande erfarenheter")
+    assert answer.count("•") == 3
