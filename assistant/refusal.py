@@ -14,7 +14,10 @@ guessed constant:
   question - the evidence itself, not the passage around it;
 - kind_found: whether the kind of thing the question asks for (a number or amount, a date or
   deadline, a phone number or address, a paragraph of law) is in the best sentences. A near
-  miss shares the topic's words but not the thing asked for.
+  miss shares the topic's words but not the thing asked for;
+- evidence_coverage: the share of the question's terms found in those best sentences (as
+  `coverage` counts them). A near miss finds its words spread over a passage, not together
+  in a sentence that answers.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -40,11 +43,12 @@ class Features:
     agreement: float = 0.0  # share of the dense top 3 also in the lexical top 10
     sentence_top: float = 0.0  # best similarity of an answer sentence of the top passages
     kind_found: float = 1.0  # 0 when the kind of thing asked for is not in the best sentences
+    evidence_coverage: float = 0.0  # share of the question's terms in the best sentences
 
     def vector(self) -> tuple[float, ...]:
         return (
             self.dense_top, self.coverage, self.novelty, self.agreement, self.sentence_top,
-            self.kind_found,
+            self.kind_found, self.evidence_coverage,
         )  # fmt: skip
 
 
@@ -57,6 +61,7 @@ class RefusalPolicy:
     w_agreement: float = 0.0
     w_sentence: float = 0.0
     w_kind: float = 0.0
+    w_evidence: float = 0.0
     threshold: float = 0.5  # refuse when P(answerable) < threshold
     fitted_on: str = ""
 
@@ -69,6 +74,7 @@ class RefusalPolicy:
             + self.w_agreement * f.agreement
             + self.w_sentence * f.sentence_top
             + self.w_kind * f.kind_found
+            + self.w_evidence * f.evidence_coverage
         )
         return 1.0 / (1.0 + math.exp(-z))
 
@@ -83,6 +89,16 @@ class RefusalPolicy:
         if not path.exists():
             return DEFAULT_POLICY
         return cls(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def refuse_on_evidence(
+    policy: RefusalPolicy, overall: Features, each_passage: Iterable[Features]
+) -> bool:
+    """Refuse when neither the top passages together (`overall`) nor any one of them alone is
+    evidence enough. A refusal lists the nearest sections, so it must never list one that the
+    policy would answer from (its own best sentence may hold the kind of thing asked for where
+    the best sentences of all passages do not)."""
+    return policy.refuse(overall) and all(policy.refuse(f) for f in each_passage)
 
 
 # Used only until a calibration exists: refuse when under half of the question's terms are found
@@ -213,7 +229,7 @@ def fit(
     bias = b - sum(w[d] * means[d] / stds[d] for d in range(dims))
     policy = RefusalPolicy(
         bias=bias, w_dense=real[0], w_coverage=real[1], w_novelty=real[2], w_agreement=real[3],
-        w_sentence=real[4], w_kind=real[5],
+        w_sentence=real[4], w_kind=real[5], w_evidence=real[6],
     )  # fmt: skip
     answerable_p = sorted(policy.p_answerable(f) for f, a in zip(features, answerable, strict=True) if a)
     allowed = int(max_false_refusal * len(answerable_p))  # refused: p < threshold
@@ -225,8 +241,11 @@ def fit(
 _ASKED_KINDS = {
     "number": (
         r"\b(hur\s+(många|mycket|stor|stort|höga?)|antal(et)?|andel(en)?|procent|belopp(et)?|"
-        r"kronor|hur\s+mkt|how\s+(many|much))\b",
-        r"\d|\b(en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|hälften|tredjedel|majoritet)\b",
+        r"kronor|hur\s+mkt|vad\s+kostar|kostnad(en)?|how\s+(many|much))\b",
+        # "en"/"ett" are articles in nearly every sentence: a number only after a quantifier
+        r"\d|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|hundra|tusen|miljon(er)?|"
+        r"hälften|tredjedel|fjärdedel|majoritet(en)?|flertalet)\b|"
+        r"\b(minst|högst|maximalt|endast|bara|upp\s+till)\s+(en|ett)\b",
     ),
     "time": (
         r"\b(när|hur\s+(länge|lång\s+tid|snabbt|ofta)|inom\s+hur|vilket\s+(år|datum)|"
