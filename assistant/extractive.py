@@ -44,6 +44,11 @@ _ASKS_DEFINITION = re.compile(
 _DEFINES = re.compile(
     r"\b(är|innebär|betyder|avses|menas|kallas|handlar\s+om|definieras|utgör)\b", re.IGNORECASE
 )
+_ASKS_YES_NO = re.compile(
+    r"\s*(får|kan|ska|skall|måste|bör|behöver|är|gäller|finns|har|krävs|räcker|"
+    r"may|can|must|should|do|does|is|are)\b",
+    re.IGNORECASE,
+)
 _ASKS_LIST = re.compile(
     r"\b(vilka|lista|räkna\s+upp|exempel\s+på|vad\s+ingår|which|list)\b", re.IGNORECASE
 )
@@ -177,7 +182,14 @@ def _compose_by_meaning(
         score_by_meaning(question_terms, passages, similarity, question), key=lambda s: -s.score
     )
     top = best[0].score if best else 0.0
-    return _join(_pick(best, lambda s: s.score >= top - MARGIN), passages)
+    chosen = _pick(best, lambda s: s.score >= top - MARGIN)
+    # A yes/no question ("Får jag …?") is answered by its deciding sentence first.
+    return _join(chosen, passages, lead=best[0] if best and asks_yes_no(question) else None)
+
+
+def asks_yes_no(question: str) -> bool:
+    """A question that starts with its verb ("Får en ny handläggare fatta beslut själv?")."""
+    return bool(_ASKS_YES_NO.match(question))
 
 
 def _pick(best: Sequence[Scored], good_enough: Callable[[Scored], bool]) -> list[Scored]:
@@ -224,10 +236,15 @@ def attributed(text: str, place: str | None) -> str:
     return f"I {place} – {text}"
 
 
-def _join(chosen: list[Scored], passages: Sequence[Passage]) -> tuple[str, tuple[Citation, ...]]:
-    """The chosen units in reading order, grouped by passage, each with its marker; a local
-    practice says whose it is."""
-    chosen = sorted(chosen, key=lambda s: (s.passage_rank, s.index))
+def _join(
+    chosen: list[Scored], passages: Sequence[Passage], lead: Scored | None = None
+) -> tuple[str, tuple[Citation, ...]]:
+    """The chosen units in reading order, grouped by passage, each with its marker; `lead`
+    and its passage first. A local practice says whose it is."""
+    first = lead.passage_rank if lead else -1
+    chosen = sorted(
+        chosen, key=lambda s: (s.passage_rank != first, s.passage_rank, s is not lead, s.index)
+    )
     numbers: dict[int, int] = {}
     quotes: dict[int, list[str]] = {}
     parts = []

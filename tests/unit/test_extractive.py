@@ -390,3 +390,28 @@ def test_a_list_is_given_whole_only_when_a_list_is_asked_for() -> None:
     answer, _ = compose(content_terms(question), [EXPERIENCES], similarity, question)
     assert answer.startswith("Kommuner och regioner har förmedlat följande erfarenheter")
     assert answer.count("•") == 3
+
+
+DECIDING = make_passage(
+    "Socialnämnden ansvarar för att handläggarna har rätt kompetens. Handläggaren kan fatta "
+    "vissa beslut själv enligt delegationsordningen, medan andra beslut fattas av chefen, en "
+    "ledamot eller nämnden."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "deciding_first"),
+    [
+        ("Får handläggaren fatta beslut själv?", True),
+        ("Vem får fatta beslut själv, handläggaren?", False),  # reading order
+    ],
+)
+def test_a_yes_no_question_gets_its_deciding_sentence_first(
+    question: str, deciding_first: bool
+) -> None:
+    units = answer_units(DECIDING.text)
+    similarity = {" ".join(units[0].split()): 0.93, " ".join(units[1].split()): 0.90}
+    answer, citations = compose(content_terms(question), [DECIDING], similarity, question)
+    assert answer.startswith("Handläggaren kan fatta vissa beslut") is deciding_first
+    assert "Socialnämnden ansvarar" in answer
+    check_promises(*renumber(answer, citations), [DECIDING])
