@@ -42,7 +42,7 @@ from core.errors import (
     StoreError,
 )
 from core.lock import holding_writer_lock
-from core.material import answer_units, list_items
+from core.material import answer_units, is_list_line, list_items
 from core.sentences import split_sentences
 from core.settings import Settings
 from core.store import ChunkStore, discard_embedded_index
@@ -191,7 +191,6 @@ class Assistant:
         for p in passages[:COVERAGE_PASSAGES]:
             p_terms |= content_terms(f"{p.title} {p.section_path} {p.text}")
         english = is_english(question.split())
-        best = best_sentences(similarity or {})
         alternatives: dict[str, list[frozenset[str]]] = {}
         for phrase, others in self.retriever.glossary.alternatives(question):
             alts = [frozenset(content_terms(o)) for o in others]
@@ -205,10 +204,7 @@ class Assistant:
             ),
             agreement=agreement,
             sentence_top=max(similarity.values(), default=0.0) if similarity else 0.0,
-            kind_found=kind_found(question, best),
-            evidence_coverage=coverage(
-                q_terms, e_terms, content_terms(" ".join(best)), english, alternatives
-            ),
+            kind_found=kind_found(question, best_sentences(similarity or {})),
         )
 
     def ask(
@@ -331,7 +327,7 @@ class Assistant:
             if "\n" in unit and unit_key(unit) in similarity
         ]  # fmt: skip
         items = {
-            unit_key(item): f"{unit.split(chr(10), 1)[0]} {item}"
+            unit_key(item): f"{list_intro(unit)} {item}".strip()
             for unit in lists for item in list_items(unit)
         }  # fmt: skip
         keys = [k for k in items if k not in similarity][:MAX_LIST_ITEMS]
@@ -419,6 +415,12 @@ class Assistant:
             return self.ask(inp["question"], history=inp.get("history"))
 
         return RunnableLambda(run, name="Kunskapsguide")
+
+
+def list_intro(unit: str) -> str:
+    """The sentence that introduces a list unit ("… följande erfarenheter:"), if it has one."""
+    first = unit.split("\n", 1)[0].strip()
+    return "" if is_list_line(first) else first
 
 
 def own_similarity(passage: Passage, similarity: Mapping[str, float]) -> dict[str, float]:

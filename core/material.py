@@ -80,7 +80,7 @@ def _units_with_paragraph(text: str) -> list[tuple[str, str]]:
         if not lines:
             continue
         joined = " ".join(lines)
-        bullets = [ln for ln in lines if ln[:1] in _BULLET or _NUMBERED.match(ln)]
+        bullets = [ln for ln in lines if is_list_line(ln)]
         if bullets and len(bullets) == len(lines):
             if units and units[-1][0].rstrip().endswith(":"):
                 intro, intro_paragraph = units[-1]
@@ -92,10 +92,15 @@ def _units_with_paragraph(text: str) -> list[tuple[str, str]]:
     return units
 
 
+def is_list_line(line: str) -> bool:
+    """A bulleted or numbered line ("• …", "- …", "2. …")."""
+    return line[:1] in _BULLET or bool(_NUMBERED.match(line))
+
+
 def list_items(unit: str) -> list[str]:
     """The items of a list unit without their bullets or numbers; not its introducing sentence."""
     lines = [ln.strip() for ln in unit.split("\n")]
-    items = [ln for ln in lines if ln[:1] in _BULLET or _NUMBERED.match(ln)]
+    items = [ln for ln in lines if is_list_line(ln)]
     return [_NUMBERED.sub("", ln.lstrip(_BULLET)).strip() for ln in items] if len(lines) > 1 else []
 
 

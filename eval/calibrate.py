@@ -74,7 +74,6 @@ def calibrate(settings: Settings, dataset: Path, write: bool = True, assistant: 
         w_agreement=round(policy.w_agreement, 4),
         w_sentence=round(policy.w_sentence, 4),
         w_kind=round(policy.w_kind, 4),
-        w_evidence=round(policy.w_evidence, 4),
         threshold=round(policy.threshold, 4),
         fitted_on=f"{dataset.name}, {'dev' if has_splits else 'alla'} ({len(train)} frågor)",
     )

@@ -126,11 +126,9 @@ def test_p_answerable_is_the_logistic_of_the_linear_score() -> None:
 
 IN_SCOPE = Features(
     dense_top=0.90, coverage=1.0, novelty=0.0, agreement=1.0, sentence_top=0.90, kind_found=1.0,
-    evidence_coverage=1.0,
 )  # fmt: skip
 OUT_OF_SCOPE = Features(
     dense_top=0.72, coverage=0.0, novelty=1.0, agreement=0.0, sentence_top=0.74, kind_found=0.0,
-    evidence_coverage=0.0,
 )  # fmt: skip
 
 
@@ -146,7 +144,6 @@ def test_shipped_calibration_loads_with_finite_weights() -> None:
         policy.w_agreement,
         policy.w_sentence,
         policy.w_kind,
-        policy.w_evidence,
         policy.threshold,
     )
     assert all(isinstance(x, float) and math.isfinite(x) for x in numbers)
