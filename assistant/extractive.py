@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from assistant.citations import hide_brackets
 from assistant.types import Citation, Passage
-from core.material import answer_units, list_items
+from core.material import ANSWER, answer_units, list_items, role_of
 from core.textnorm import content_terms
 
 MAX_SENTENCES = 3
@@ -57,10 +57,10 @@ _NUMBER = re.compile(
     r"månader?|år)\b",
     re.IGNORECASE,
 )
-# A municipality's own practice is told as that municipality's, never as the rule: a plan, a
-# routine or an article about one municipality, or a report's section on one ("Trelleborgs-
-# modellen": "I Trelleborg ligger …", "Trelleborg har …").
-LOCAL_KINDS = frozenset({"kommunal_plan", "lokal_rutin", "artikel"})
+# A municipality's own practice is told as that municipality's, never as the rule: its plan or
+# routine, or a report's section on one ("Trelleborgsmodellen": "I Trelleborg ligger …",
+# "Trelleborg har …"). Not an article: one about Mullsjö also tells of Jönköpings län.
+LOCAL_KINDS = frozenset({"kommunal_plan", "lokal_rutin"})
 _PLACE = re.compile(
     r"\b([A-ZÅÄÖ][a-zåäö]{3,}?)s?\s+(?:kommun|stad)\b"  # "Linköpings kommun"
     r"|\b[Ii]\s+([A-ZÅÄÖ][a-zåäö]{3,}[a-rt-zåäö])\b"  # "I Trelleborg", not "I Socialstyrelsens"
@@ -123,7 +123,9 @@ def score_by_meaning(
             if key not in similarity or key.casefold() in seen:
                 continue
             seen.add(key.casefold())  # a sentence repeated in two passages is quoted once
-            items = [it for it in list_items(unit) if unit_key(it) in similarity]
+            items = [
+                it for it in list_items(unit) if unit_key(it) in similarity and role_of(it) == ANSWER
+            ]  # an item that is a fragment or a question is no answer on its own
             if items and not asks_list:
                 # A whole list only when a list is asked for; else the items that answer.
                 for j, item in enumerate(items, start=1):
@@ -249,9 +251,12 @@ def _join(
     quotes: dict[int, list[str]] = {}
     parts = []
     for s in chosen:
+        first_of_source = s.passage_rank not in numbers
         n = numbers.setdefault(s.passage_rank, len(numbers) + 1)
         quotes.setdefault(n, []).append(s.text)
-        text = attributed(hide_brackets(s.text), local_place(passages[s.passage_rank]))
+        text = hide_brackets(s.text)
+        if first_of_source:  # said once per source: its sentences follow together
+            text = attributed(text, local_place(passages[s.passage_rank]))
         parts.append(f"{text} [{n}]")
     citations = tuple(
         Citation(n=n, passage=passages[rank], quote=QUOTE_SEPARATOR.join(quotes[n]))

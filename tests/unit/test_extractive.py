@@ -333,15 +333,22 @@ def test_a_municipalitys_practice_in_a_report_is_told_as_that_municipalitys() ->
     assert "Trelleborg –" not in compose(content_terms(question), [guidance], question=question)[0]
 
 
-def test_a_local_documents_sentences_name_its_municipality() -> None:
+def test_a_local_documents_sentences_name_its_municipality_once() -> None:
     plan = replace(
-        make_passage("Varje nämnd ser över sin egen delegationsordning och förtydligar den."),
+        make_passage(
+            "Varje nämnd ser över sin egen delegationsordning och förtydligar den. "
+            "Delegationsordningen ses över varje år av nämnden."
+        ),
         kind="kommunal_plan", municipality="Stockholm",
     )  # fmt: skip
     question = "Vem ser över delegationsordningen?"
     answer, citations = compose(content_terms(question), [plan], question=question)
     assert answer.startswith("I Stockholm – Varje nämnd ser över")
+    assert answer.count("Stockholm") == 1 and "Delegationsordningen ses över" in answer
     assert citations[0].quote.startswith("Varje nämnd")  # the quote itself stays verbatim
+    # An article is not one municipality's practice (one about Mullsjö tells of Jönköping too).
+    article = replace(plan, kind="artikel", municipality="Mullsjö")
+    assert "Mullsjö" not in compose(content_terms(question), [article], question=question)[0]
 
 
 @pytest.mark.parametrize(
@@ -415,3 +422,19 @@ def test_a_yes_no_question_gets_its_deciding_sentence_first(
     assert answer.startswith("Handläggaren kan fatta vissa beslut") is deciding_first
     assert "Socialnämnden ansvarar" in answer
     check_promises(*renumber(answer, citations), [DECIDING])
+
+
+def test_a_list_item_that_is_a_fragment_or_a_question_is_never_quoted_alone() -> None:
+    passage = make_passage(
+        "Följande tas upp under introduktionen:\n\n"
+        "• färdigheter som kan tränas\n"
+        "• De som byter tjänst, vad går de vidare till?\n"
+        "• Färdighetsträning sker på arbetsplatsen genom praktisk övning och handledning."
+    )
+    (unit,) = answer_units(passage.text)
+    items = [" ".join(line.lstrip("• ").split()) for line in unit.split("\n")[1:]]
+    similarity = {" ".join(unit.split()): 0.80} | dict(zip(items, (0.95, 0.94, 0.85), strict=True))
+    question = "hur ska man träna upp färdigheterna som ny?"
+    answer, _ = compose(content_terms(question), [passage], similarity, question)
+    assert answer.startswith("Färdighetsträning sker på arbetsplatsen")
+    assert "kan tränas" not in answer and "vad går de vidare" not in answer
