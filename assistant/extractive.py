@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from assistant.citations import hide_brackets
 from assistant.types import Citation, Passage
 from core import markers
-from core.material import answer_units
+from core.material import ANSWER, answer_units, list_items, role_of
 from core.textnorm import content_terms
 
 MAX_SENTENCES = 3
@@ -45,6 +45,11 @@ _ASKS_DEFINITION = re.compile(
 _DEFINES = re.compile(
     r"\b(är|innebär|betyder|avses|menas|kallas|handlar\s+om|definieras|utgör)\b", re.IGNORECASE
 )
+_ASKS_YES_NO = re.compile(
+    r"\s*(får|kan|ska|skall|måste|bör|behöver|är|gäller|finns|har|krävs|räcker|"
+    r"may|can|must|should|do|does|is|are)\b",
+    re.IGNORECASE,
+)
 _ASKS_LIST = re.compile(
     r"\b(vilka|lista|räkna\s+upp|exempel\s+på|vad\s+ingår|which|list)\b", re.IGNORECASE
 )
@@ -53,13 +58,22 @@ _NUMBER = re.compile(
     r"månader?|år)\b",
     re.IGNORECASE,
 )
+# A municipality's own practice is told as that municipality's, never as the rule: its plan or
+# routine, or a report's section on one ("Trelleborgsmodellen": "I Trelleborg ligger …",
+# "Trelleborg har …"). Not an article: one about Mullsjö also tells of Jönköpings län.
+LOCAL_KINDS = frozenset({"kommunal_plan", "lokal_rutin"})
+_PLACE = re.compile(
+    r"\b([A-ZÅÄÖ][a-zåäö]{3,}?)s?\s+(?:kommun|stad)\b"  # "Linköpings kommun"
+    r"|\b[Ii]\s+([A-ZÅÄÖ][a-zåäö]{3,}[a-rt-zåäö])\b"  # "I Trelleborg", not "I Socialstyrelsens"
+)
+NOT_PLACES = frozenset({"Sverige", "Sveriges", "Norden", "Europa", "Stockholms län"})
 QUOTE_SEPARATOR = " … "  # between quoted sentences of one passage that need not be adjacent
 
 
 @dataclass(frozen=True)
 class Scored:
     passage_rank: int
-    index: int  # position of the unit in its passage
+    index: float  # position of the unit in its passage (a list's item: between it and the next)
     text: str
     score: float
 
@@ -96,9 +110,12 @@ def score_by_meaning(
     (e5), the share of the question's terms they hold, the passage's rank and what the question
     asks for. Units that are not indexed (captions, headings, questions, boilerplate) are never
     candidates."""
-    asks_number = bool(_ASKS_NUMBER.search(question))
+    asks_list = bool(_ASKS_LIST.search(question))
     asked = _ASKS_DEFINITION.match(question.strip())
-    defined = content_terms(asked.group("term")) if asked else set()
+    wants = _Wants(
+        number=bool(_ASKS_NUMBER.search(question)),
+        defined=frozenset(content_terms(asked.group("term")) if asked else ()),
+    )
     scored = []
     seen: set[str] = set()
     for rank, p in enumerate(passages[:MAX_PASSAGES]):
@@ -107,17 +124,36 @@ def score_by_meaning(
             if key not in similarity or key.casefold() in seen:
                 continue
             seen.add(key.casefold())  # a sentence repeated in two passages is quoted once
-            terms = content_terms(unit)
-            coverage = len(query_terms & terms) / max(1, len(query_terms))
-            score = similarity[key] + LEXICAL_WEIGHT * coverage - RANK_PENALTY * rank
-            if asks_number and _NUMBER.search(unit):
-                score += NUMBER_BONUS
-            if defined and defined <= terms and _DEFINES.search(unit):
-                score += DEFINITION_BONUS  # "Vad är X?": the sentence that says what X is
-            if "\n" in unit and not _ASKS_LIST.search(question):
+            items = [
+                it for it in list_items(unit) if unit_key(it) in similarity and role_of(it) == ANSWER
+            ]  # an item that is a fragment or a question is no answer on its own
+            if items and not asks_list:
+                # A whole list only when a list is asked for; else the items that answer.
+                for j, item in enumerate(items, start=1):
+                    score = _score(item, similarity[unit_key(item)], query_terms, rank, wants)
+                    scored.append(Scored(rank, i + j / (len(items) + 1), item, score))
+                continue
+            score = _score(unit, similarity[key], query_terms, rank, wants)
+            if "\n" in unit and not asks_list:
                 score -= LIST_PENALTY  # a whole list only when a list is asked for
             scored.append(Scored(rank, i, unit, score))
     return scored
+
+
+@dataclass(frozen=True)
+class _Wants:
+    number: bool  # "hur många / när / hur länge": the sentence with the number or time
+    defined: frozenset[str]  # "Vad är X?": the terms of X
+
+
+def _score(unit: str, similarity: float, query_terms: set[str], rank: int, wants: _Wants) -> float:
+    terms = content_terms(unit)
+    score = similarity + LEXICAL_WEIGHT * len(query_terms & terms) / max(1, len(query_terms))
+    if wants.number and _NUMBER.search(unit):
+        score += NUMBER_BONUS
+    if wants.defined and wants.defined <= terms and _DEFINES.search(unit):
+        score += DEFINITION_BONUS  # the sentence that says what X is
+    return score - RANK_PENALTY * rank
 
 
 def compose(
@@ -149,7 +185,14 @@ def _compose_by_meaning(
         score_by_meaning(question_terms, passages, similarity, question), key=lambda s: -s.score
     )
     top = best[0].score if best else 0.0
-    return _join(_pick(best, lambda s: s.score >= top - MARGIN), passages)
+    chosen = _pick(best, lambda s: s.score >= top - MARGIN)
+    # A yes/no question ("Får jag …?") is answered by its deciding sentence first.
+    return _join(chosen, passages, lead=best[0] if best and asks_yes_no(question) else None)
+
+
+def asks_yes_no(question: str) -> bool:
+    """A question that starts with its verb ("Får en ny handläggare fatta beslut själv?")."""
+    return bool(_ASKS_YES_NO.match(question))
 
 
 def _pick(best: Sequence[Scored], good_enough: Callable[[Scored], bool]) -> list[Scored]:
@@ -169,16 +212,53 @@ def _pick(best: Sequence[Scored], good_enough: Callable[[Scored], bool]) -> list
     return chosen
 
 
-def _join(chosen: list[Scored], passages: Sequence[Passage]) -> tuple[str, tuple[Citation, ...]]:
-    """The chosen units in reading order, grouped by passage, each with its marker."""
-    chosen = sorted(chosen, key=lambda s: (s.passage_rank, s.index))
+def local_place(passage: Passage) -> str | None:
+    """The municipality whose own practice a passage describes, or None for guidance.
+
+    A local document names it in its metadata. In a report, a place is a municipality's when
+    the text says so ("I Trelleborg …", "Linköpings kommun") and the section is about it too:
+    its heading names it, or the passage names it again."""
+    if passage.kind in LOCAL_KINDS:
+        return passage.municipality
+    if passage.kind != "rapport":
+        return None
+    headings = " ".join(passage.section)
+    for match in _PLACE.finditer(passage.text):
+        place = match.group(1) or match.group(2)
+        if place in NOT_PLACES:
+            continue
+        if place in headings or passage.text.count(place) >= 2:
+            return place
+    return None
+
+
+def attributed(text: str, place: str | None) -> str:
+    """A quoted unit told as `place`'s practice, unless it names the place itself."""
+    if not place or place in text:
+        return text
+    return f"I {place} – {text}"
+
+
+def _join(
+    chosen: list[Scored], passages: Sequence[Passage], lead: Scored | None = None
+) -> tuple[str, tuple[Citation, ...]]:
+    """The chosen units in reading order, grouped by passage, each with its marker; `lead`
+    and its passage first. A local practice says whose it is."""
+    first = lead.passage_rank if lead else -1
+    chosen = sorted(
+        chosen, key=lambda s: (s.passage_rank != first, s.passage_rank, s is not lead, s.index)
+    )
     numbers: dict[int, int] = {}
     quotes: dict[int, list[str]] = {}
     parts = []
     for s in chosen:
+        first_of_source = s.passage_rank not in numbers
         n = numbers.setdefault(s.passage_rank, len(numbers) + 1)
         quotes.setdefault(n, []).append(s.text)
-        parts.append(f"{hide_brackets(s.text)} {markers.format_marker([n])}")
+        text = hide_brackets(s.text)
+        if first_of_source:  # said once per source: its sentences follow together
+            text = attributed(text, local_place(passages[s.passage_rank]))
+        parts.append(f"{text} {markers.format_marker([n])}")
     citations = tuple(
         Citation(n=n, passage=passages[rank], quote=QUOTE_SEPARATOR.join(quotes[n]))
         for rank, n in numbers.items()

@@ -15,6 +15,9 @@ guessed constant:
 - kind_found: whether the kind of thing the question asks for (a number or amount, a date or
   deadline, a phone number or address, a paragraph of law) is in the best sentences. A near
   miss shares the topic's words but not the thing asked for.
+
+Tried and removed: the share of the question's terms in the best sentences (fitted a negative
+weight beside `coverage` and lowered the cross-validated refusal on dev from 0.59 to 0.54).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -83,6 +86,16 @@ class RefusalPolicy:
         if not path.exists():
             return DEFAULT_POLICY
         return cls(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def refuse_on_evidence(
+    policy: RefusalPolicy, overall: Features, each_passage: Iterable[Features]
+) -> bool:
+    """Refuse when neither the top passages together (`overall`) nor any one of them alone is
+    evidence enough. A refusal lists the nearest sections, so it must never list one that the
+    policy would answer from (its own best sentence may hold the kind of thing asked for where
+    the best sentences of all passages do not)."""
+    return policy.refuse(overall) and all(policy.refuse(f) for f in each_passage)
 
 
 # Used only until a calibration exists: refuse when under half of the question's terms are found
@@ -225,8 +238,11 @@ def fit(
 _ASKED_KINDS = {
     "number": (
         r"\b(hur\s+(många|mycket|stor|stort|höga?)|antal(et)?|andel(en)?|procent|belopp(et)?|"
-        r"kronor|hur\s+mkt|how\s+(many|much))\b",
-        r"\d|\b(en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|hälften|tredjedel|majoritet)\b",
+        r"kronor|hur\s+mkt|vad\s+kostar|kostnad(en)?|how\s+(many|much))\b",
+        # "en"/"ett" are articles in nearly every sentence: a number only after a quantifier
+        r"\d|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|hundra|tusen|miljon(er)?|"
+        r"hälften|tredjedel|fjärdedel|majoritet(en)?|flertalet)\b|"
+        r"\b(minst|högst|maximalt|endast|bara|upp\s+till)\s+(en|ett)\b",
     ),
     "time": (
         r"\b(när|hur\s+(länge|lång\s+tid|snabbt|ofta)|inom\s+hur|vilket\s+(år|datum)|"

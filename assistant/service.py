@@ -23,7 +23,14 @@ from assistant.followup import rewrite_followup
 from assistant.glossary import Glossary
 from assistant.injection import without_injections
 from assistant.privacy import mask_personal_data, privacy_notice
-from assistant.refusal import Features, RefusalPolicy, coverage, kind_found, novelty
+from assistant.refusal import (
+    Features,
+    RefusalPolicy,
+    coverage,
+    kind_found,
+    novelty,
+    refuse_on_evidence,
+)
 from assistant.retrieve import HybridRetriever, merge_neighbours
 from assistant.types import Answer, Citation, Passage
 from core.embeddings import E5Embeddings, load_embeddings
@@ -35,6 +42,7 @@ from core.errors import (
     StoreError,
 )
 from core.lock import holding_writer_lock
+from core.material import answer_units, is_list_line, list_items
 from core.sentences import split_sentences
 from core.settings import Settings
 from core.store import ChunkStore, discard_embedded_index
@@ -48,6 +56,7 @@ REFUSAL_TEXT = (
     "din samordnare, och se de närmaste avsnitten nedan."
 )
 COVERAGE_PASSAGES = 3  # the top passages a question's terms are looked for in
+MAX_LIST_ITEMS = 24  # list items embedded per question (a few lists of the top passages)
 
 
 @dataclass(frozen=True)
@@ -255,18 +264,25 @@ class Assistant:
             if p.text.strip()
         )
         similarity = self.sentence_similarity(result.vector, passages)
+        question = result.corrected or standalone
         feats = self.features(
-            result.corrected or standalone, result.query, passages, result.dense_top,
-            result.agreement, similarity,
+            question, result.query, passages, result.dense_top, result.agreement, similarity
+        )
+        top = passages[:MAX_PASSAGES]
+        own = (own_similarity(p, similarity) for p in top)
+        each = (  # lazily: only a refusal looks at the passages one by one
+            self.features(question, result.query, [p], result.dense_top, result.agreement, sims)
+            for p, sims in zip(top, own, strict=True) if sims
         )  # fmt: skip
+        refuse = not passages or refuse_on_evidence(self.policy, feats, each)
         return Decision(
             standalone=standalone,
             query=result.query,
             retrieved=result.passages,
             passages=passages,
             features=feats,
-            refuse=not passages or self.policy.refuse(feats),
-            similarity=similarity,
+            refuse=refuse,
+            similarity=similarity if refuse else self.with_list_items(result.vector, passages, similarity),
         )
 
     def standalone(self, question: str, history: Sequence[str]) -> str:
@@ -298,6 +314,29 @@ class Assistant:
         for sentence, score in zip(sentences, scores, strict=True):
             key = unit_key(sentence.text)
             out[key] = max(out.get(key, -1.0), float(score))
+        return out
+
+    def with_list_items(
+        self, vector: Sequence[float], passages: Sequence[Passage], similarity: Mapping[str, float]
+    ) -> dict[str, float]:
+        """`similarity` and that of the items of its lists. A list is indexed whole; its items
+        are embedded here (each after the sentence that introduces the list), so that an answer
+        to a question that asks for no list can quote the item that answers."""
+        lists = [
+            unit for p in passages[:MAX_PASSAGES] for unit in answer_units(p.text)
+            if "\n" in unit and unit_key(unit) in similarity
+        ]  # fmt: skip
+        items = {
+            unit_key(item): f"{list_intro(unit)} {item}".strip()
+            for unit in lists for item in list_items(unit)
+        }  # fmt: skip
+        keys = [k for k in items if k not in similarity][:MAX_LIST_ITEMS]
+        out = dict(similarity)
+        if keys and vector:
+            texts = [items[k] for k in keys]
+            matrix = np.asarray(self.retriever.embedder.embed_documents(texts), dtype=np.float32)
+            scores = matrix @ np.asarray(vector, dtype=np.float32)
+            out.update(zip(keys, map(float, scores), strict=True))
         return out
 
     def _extractive(
@@ -376,6 +415,18 @@ class Assistant:
             return self.ask(inp["question"], history=inp.get("history"))
 
         return RunnableLambda(run, name="Kunskapsguide")
+
+
+def list_intro(unit: str) -> str:
+    """The sentence that introduces a list unit ("… följande erfarenheter:"), if it has one."""
+    first = unit.split("\n", 1)[0].strip()
+    return "" if is_list_line(first) else first
+
+
+def own_similarity(passage: Passage, similarity: Mapping[str, float]) -> dict[str, float]:
+    """The similarities of the answer sentences that are in `passage`."""
+    keys = {unit_key(unit) for unit in answer_units(passage.text)}
+    return {key: score for key, score in similarity.items() if key in keys}
 
 
 def best_sentences(similarity: Mapping[str, float], n: int = 3) -> list[str]:

@@ -12,6 +12,10 @@ correction keeps the first letter (people rarely mistype it), a six-letter word 
 corrected by a substitution or swap (never shortened or lengthened), a word whose stem the
 corpus uses is left alone, and English questions are not corrected at all.
 
+A word typed in capitals ("SEKRETESS") is the corpus's lowercase word, unless the corpus itself
+writes it in capitals or it is short enough to be an acronym ("LSS", "IVO"): e5 reads a shouted word as another word, and
+"SEKRETESS" was refused where "sekretess" was answered.
+
 Candidates are found with a deletion index (SymSpell): every word and each of its one-letter
 deletions point to the word, so a lookup is a handful of dictionary probes, not a scan.
 """
@@ -56,7 +60,10 @@ class SpellingIndex:
 
     def __init__(self, tokens: Iterable[str]) -> None:
         surfaces: dict[str, Counter[str]] = defaultdict(Counter)
+        self.capitals: set[str] = set()  # folded words the corpus writes in capitals ("lss")
         for token in tokens:
+            if len(token) > 1 and token.isupper():
+                self.capitals.add(fold(token))
             if len(token) >= MIN_LENGTH - 1 and token.isalpha() and not is_stop_word(token):
                 surfaces[fold(token)][token.lower()] += 1
         self.counts = {key: sum(c.values()) for key, c in surfaces.items()}
@@ -74,9 +81,18 @@ class SpellingIndex:
     def from_texts(cls, texts: Iterable[str]) -> SpellingIndex:
         return cls(token for text in texts for token in tokenize(text))
 
+    def shouted(self, word: str) -> bool:
+        """Typed in capitals, and not an acronym: one the corpus writes so, or a short word
+        ("IVO", "KBT") that may be one."""
+        if not word.isupper() or fold(word) in self.capitals:
+            return False
+        return len(word) >= MIN_LENGTH or (len(word) > 1 and is_stop_word(word))
+
     def suggest(self, word: str) -> str | None:
         """The corpus spelling for `word`, or None when it is fine as typed or unknown."""
         lower = word.lower()
+        if self.shouted(word):
+            return self.suggest(lower) or lower
         if len(lower) < MIN_LENGTH or not lower.isalpha() or is_stop_word(lower):
             return None
         key = fold(lower)
@@ -104,12 +120,15 @@ class SpellingIndex:
         return self.surface[best]
 
     def correct(self, text: str) -> str:
-        """`text` with each word the corpus would spell otherwise replaced by that spelling."""
-        if is_english(text.split()):
-            return text  # the corpus is Swedish: "client" is not a typo of "klient"
+        """`text` with each word the corpus would spell otherwise replaced by that spelling;
+        in English only words in capitals are lowered."""
+        english = is_english(text.split())  # the corpus is Swedish: "client" is no typo
         out = text
         for token in sorted(set(tokenize(text)), key=len, reverse=True):
-            fix = self.suggest(token)
+            if english:
+                fix = token.lower() if self.shouted(token) else None
+            else:
+                fix = self.suggest(token)
             if fix:
                 out = _replace_word(out, token, fix)
         return out

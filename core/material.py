@@ -6,9 +6,12 @@ composer never has to guess at query time:
 
 - `answer`: a sentence that says something;
 - `caption`: a link caption or a reference ("Mer information om …", "… (PDF)", "Källor:",
-  "Läs mer", a web address, a citation like "Socialstyrelsen (2021). Handbok …");
+  "Läs mer", "Länk: …", "Se SKLs rapport …", a web address, a citation like "Socialstyrelsen (2021). Handbok …");
 - `heading`: a short line with no sentence in it (a heading left in the text, a table header);
 - `question`: a question in the text (a survey or interview question, a rhetorical question);
+- `method`: a study's note on how it searched ("Kartläggningen har skett genom sökningar på
+  orden ”ekonomiskt bistånd” …", "I sökningar … har sökorden … använts"): it names the topic's
+  words without saying anything about the topic, so it matched "Vad är försörjningsstöd?";
 - `boilerplate`: page furniture ("Senast granskad", "Publicerad", "Dela", "Skriv ut",
   "Sidan … av …", a table of contents line);
 - `instruction`: text addressed to an assistant rather than to the reader ("Meddelande till
@@ -28,7 +31,7 @@ from core.sentences import split_sentences
 
 ANSWER = "answer"
 INSTRUCTION = "instruction"
-ROLES = ("answer", "caption", "heading", "question", "boilerplate", "instruction")
+ROLES = ("answer", "caption", "heading", "question", "method", "boilerplate", "instruction")
 _NUMBERED = re.compile(r"^\d{1,2}[.)]\s")
 _BULLET = "•-–*▪◦●"
 
@@ -36,6 +39,7 @@ _CAPTION = re.compile(
     r"""
     ^\s*(mer\s+information|läs\s+mer|se\s+även|se\s+också|källor?|referenser|länkar|
          relaterade?\s+(sidor|länkar)|hämta|ladda\s+ner|fotnot|länk\s+till)\b
+    | ^\s*länk\s*:
     | \((pdf|word|docx?|xlsx?)\)\s*$
     | ^\s*\(?(https?://|www\.)
     | på\s+\S+\s+webbplats(en)?\s*(\(pdf\))?\s*\.?$
@@ -43,6 +47,7 @@ _CAPTION = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+_POINTER = re.compile(r"^\s*Se\s+[A-ZÅÄÖ]")  # "Se SKLs rapport …" (case matters: "Se till att …")
 _BOILERPLATE = re.compile(
     r"""
     ^\s*(senast\s+(granskad|uppdaterad|ändrad)|publicerad|dela|skriv\s+ut|tipsa|
@@ -51,6 +56,7 @@ _BOILERPLATE = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+_METHOD = re.compile(r"\bsökningar\w*\s+på\s+(orden|ord\s+som)\b|\bsökord(en)?\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!:;…]['\")\]”’]*\s*$")
 
 
@@ -74,7 +80,7 @@ def _units_with_paragraph(text: str) -> list[tuple[str, str]]:
         if not lines:
             continue
         joined = " ".join(lines)
-        bullets = [ln for ln in lines if ln[:1] in _BULLET or _NUMBERED.match(ln)]
+        bullets = [ln for ln in lines if is_list_line(ln)]
         if bullets and len(bullets) == len(lines):
             if units and units[-1][0].rstrip().endswith(":"):
                 intro, intro_paragraph = units[-1]
@@ -86,6 +92,18 @@ def _units_with_paragraph(text: str) -> list[tuple[str, str]]:
     return units
 
 
+def is_list_line(line: str) -> bool:
+    """A bulleted or numbered line ("• …", "- …", "2. …")."""
+    return line[:1] in _BULLET or bool(_NUMBERED.match(line))
+
+
+def list_items(unit: str) -> list[str]:
+    """The items of a list unit without their bullets or numbers; not its introducing sentence."""
+    lines = [ln.strip() for ln in unit.split("\n")]
+    items = [ln for ln in lines if is_list_line(ln)]
+    return [_NUMBERED.sub("", ln.lstrip(_BULLET)).strip() for ln in items] if len(lines) > 1 else []
+
+
 def role_of(unit: str) -> str:
     """What kind of text a unit is; only `answer` units are quoted as answers."""
     if is_injection(unit):
@@ -93,10 +111,12 @@ def role_of(unit: str) -> str:
     first_line = unit.split("\n", 1)[0].strip()
     if _BOILERPLATE.search(first_line):
         return "boilerplate"
-    if _CAPTION.search(first_line):
+    if _CAPTION.search(first_line) or _POINTER.search(first_line):
         return "caption"
     if "\n" not in unit and first_line.endswith("?"):
         return "question"
+    if _METHOD.search(unit):
+        return "method"
     words = first_line.split()
     if len(words) < 15 and re.search(r"https?://|www\.", first_line):
         return "caption"

@@ -4,13 +4,14 @@ that chunks and passages carry, the rest to the part itself."""
 
 from __future__ import annotations
 
-from dataclasses import fields
-from typing import Any
+from dataclasses import fields, replace
+from typing import Any, TypeVar
 
 from assistant.types import Passage
 from core.documents import Chunk, DocumentMeta
 
 _DOCUMENT_FIELDS = {f.name for f in fields(DocumentMeta)}
+PartT = TypeVar("PartT", Passage, Chunk)
 
 
 def document(values: dict[str, Any]) -> tuple[DocumentMeta, dict[str, Any]]:
@@ -35,3 +36,9 @@ def passage(**values: Any) -> Passage:
 def chunk(**values: Any) -> Chunk:
     meta, rest = document(values)
     return Chunk(meta=meta, **rest)
+
+
+def changed(part: PartT, **values: Any) -> PartT:
+    """`part` with some of its own or its document's fields changed."""
+    doc = {name: values.pop(name) for name in _DOCUMENT_FIELDS & values.keys()}
+    return replace(part, meta=replace(part.meta, **doc), **values)

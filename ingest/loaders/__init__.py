@@ -24,8 +24,9 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 
 # Bump when loading or cleaning changes what comes out, so every document is re-indexed.
 # 2: answer sentences indexed beside the chunks; 3: titles are captions; 4: titles one bounded
-# line, over-long headings kept as text, nested HTML tables' rows once, words cut tighter.
-LOADER_VERSION = "4"
+# line, over-long headings kept as text, nested HTML tables' rows once, words cut tighter;
+# 5: a study's notes on its search words are not answer material (core.material).
+LOADER_VERSION = "5"
 
 Loader = Callable[[bytes, DocumentMeta, Budget], tuple[DocumentMeta, list[Block]]]
 LOADERS: dict[str, Loader] = {

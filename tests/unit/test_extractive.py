@@ -11,7 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.citations import renumber
-from assistant.extractive import MAX_PASSAGES, MAX_SENTENCES, answer_units, compose
+from assistant.extractive import (
+    MAX_PASSAGES,
+    MAX_SENTENCES,
+    answer_units,
+    compose,
+    local_place,
+)
 from assistant.types import Citation, Passage
 from core.textnorm import content_terms
 from tests import parts
@@ -305,3 +311,130 @@ def test_a_sentence_in_two_passages_is_quoted_once() -> None:
                                 question="Vad är lex Sarah?")  # fmt: skip
     assert answer.count("skyldig att genast rapportera") == 1
     assert [c.passage for c in citations] == [DEFINITION]
+
+
+TRELLEBORG = (
+    "I Trelleborg ligger ekonomiskt bistånd under arbetsmarknadsnämnden och företrädare för "
+    "kommunens verksamheter menar att arbetssättet innebär snabba processer och ett stort fokus "
+    "på arbete. Dagen efter ansökan om ekonomiskt bistånd får den sökande både ett möte med en "
+    "arbetsmarknadshandläggare och beslut om sin ansökan. Trelleborg har inget krav på "
+    "socionomexamen."
+)
+
+
+def test_a_municipalitys_practice_in_a_report_is_told_as_that_municipalitys() -> None:
+    # Reported as a general rule: "Dagen efter ansökan … får den sökande … beslut".
+    report = parts.changed(make_passage(TRELLEBORG), kind="rapport", section=("Trelleborgsmodellen",))
+    question = "Hur snabbt ska beslut om ekonomiskt bistånd fattas efter ansökan?"
+    answer, _ = compose(content_terms(question), [report], question=question)
+    assert "I Trelleborg – Dagen efter ansökan om ekonomiskt bistånd" in answer
+    # National guidance is the rule; a sentence that names its place needs no attribution.
+    guidance = parts.changed(report, kind="nationell_vagledning")
+    assert "Trelleborg –" not in compose(content_terms(question), [guidance], question=question)[0]
+
+
+def test_a_local_documents_sentences_name_its_municipality_once() -> None:
+    plan = parts.changed(
+        make_passage(
+            "Varje nämnd ser över sin egen delegationsordning och förtydligar den. "
+            "Delegationsordningen ses över varje år av nämnden."
+        ),
+        kind="kommunal_plan", municipality="Stockholm",
+    )  # fmt: skip
+    question = "Vem ser över delegationsordningen?"
+    answer, citations = compose(content_terms(question), [plan], question=question)
+    assert answer.startswith("I Stockholm – Varje nämnd ser över")
+    assert answer.count("Stockholm") == 1 and "Delegationsordningen ses över" in answer
+    assert citations[0].quote.startswith("Varje nämnd")  # the quote itself stays verbatim
+    # An article is not one municipality's practice (one about Mullsjö tells of Jönköping too).
+    article = parts.changed(plan, kind="artikel", municipality="Mullsjö")
+    assert "Mullsjö" not in compose(content_terms(question), [article], question=question)[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "section"),
+    [
+        ("I Sverige har kommunerna ansvaret. I Sverige gäller socialtjänstlagen.", ("Ansvar",)),
+        ("I Socialstyrelsens handbok beskrivs arbetet. Socialstyrelsens handbok finns.", ("Handbok",)),
+        ("I Trelleborg ligger ekonomiskt bistånd under arbetsmarknadsnämnden.", ("Organisation",)),
+    ],
+)
+def test_no_municipality_is_made_up(text: str, section: tuple[str, ...]) -> None:
+    assert local_place(parts.changed(make_passage(text), kind="rapport", section=section)) is None
+
+
+EXPERIENCES = make_passage(
+    "Kommuner och regioner har förmedlat följande erfarenheter om introduktion:\n\n"
+    "• Den inledande arbetsplatsintroduktionen kan med fördel genomföras tillsammans med "
+    "handläggare och annan personal från socialtjänstens olika delar.\n"
+    "• Den nyanställde behöver ett nära och stukturerat stöd av chefer, erfarna kollegor och "
+    "gärna en särskilt utsedd mentor, introduktör eller liknande.\n"
+    "• Arbetsuppgifterna behöver anpassas efter den nyanställdes erfarenhet och möjlighet ges "
+    "att gå bredvid erfarna kollegor."
+)
+
+
+def list_sims(item_scores: tuple[float, ...], whole: float) -> dict[str, float]:
+    """The whole list as the sentence index holds it, and its items as they are embedded."""
+    (unit,) = answer_units(EXPERIENCES.text)
+    items = unit.split("\n")[1:]
+    out = {" ".join(unit.split()): whole}
+    for item, score in zip(items, item_scores, strict=True):
+        out[" ".join(item.lstrip("• ").split())] = score
+    return out
+
+
+def test_a_list_is_given_whole_only_when_a_list_is_asked_for() -> None:
+    similarity = list_sims((0.80, 0.82, 0.89), whole=0.86)
+    question = "får man gå bredvid en erfaren kollega i början?"
+    answer, citations = compose(content_terms(question), [EXPERIENCES], similarity, question)
+    assert answer == (
+        "Arbetsuppgifterna behöver anpassas efter den nyanställdes erfarenhet och möjlighet ges "
+        "att gå bredvid erfarna kollegor. [1]"
+    )
+    check_promises(*renumber(answer, citations), [EXPERIENCES])
+    question = "Vilka erfarenheter har kommuner av introduktion?"
+    answer, _ = compose(content_terms(question), [EXPERIENCES], similarity, question)
+    assert answer.startswith("Kommuner och regioner har förmedlat följande erfarenheter")
+    assert answer.count("•") == 3
+
+
+DECIDING = make_passage(
+    "Socialnämnden ansvarar för att handläggarna har rätt kompetens. Handläggaren kan fatta "
+    "vissa beslut själv enligt delegationsordningen, medan andra beslut fattas av chefen, en "
+    "ledamot eller nämnden."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "deciding_first"),
+    [
+        ("Får handläggaren fatta beslut själv?", True),
+        ("Vem får fatta beslut själv, handläggaren?", False),  # reading order
+    ],
+)
+def test_a_yes_no_question_gets_its_deciding_sentence_first(
+    question: str, deciding_first: bool
+) -> None:
+    units = answer_units(DECIDING.text)
+    similarity = {" ".join(units[0].split()): 0.93, " ".join(units[1].split()): 0.90}
+    answer, citations = compose(content_terms(question), [DECIDING], similarity, question)
+    assert answer.startswith("Handläggaren kan fatta vissa beslut") is deciding_first
+    assert "Socialnämnden ansvarar" in answer
+    check_promises(*renumber(answer, citations), [DECIDING])
+
+
+def test_a_list_item_that_is_a_fragment_or_a_question_is_never_quoted_alone() -> None:
+    passage = make_passage(
+        "Följande tas upp under introduktionen:\n\n"
+        "• färdigheter som kan tränas\n"
+        "• De som byter tjänst, vad går de vidare till?\n"
+        "• Färdighetsträning sker på arbetsplatsen genom praktisk övning och handledning."
+    )
+    (unit,) = answer_units(passage.text)
+    items = [" ".join(line.lstrip("• ").split()) for line in unit.split("\n")[1:]]
+    similarity = {" ".join(unit.split()): 0.80} | dict(zip(items, (0.95, 0.94, 0.85), strict=True))
+    question = "hur ska man träna upp färdigheterna som ny?"
+    answer, _ = compose(content_terms(question), [passage], similarity, question)
+    assert answer.startswith("Färdighetsträning sker på arbetsplatsen")
+    assert "kan tränas" not in answer and "vad går de vidare" not in answer

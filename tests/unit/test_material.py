@@ -27,6 +27,22 @@ from tests import parts
         ("Fotnot 7: www.kunskapsguiden.se 2016-05-20.", "caption"),
         ("Se www.socialstyrelsen.se", "caption"),
         ("Bra att känna till", "heading"),
+        ("Länk: Utbildning socialtjänst.", "caption"),
+        (
+            "Se SKLs rapport Rekryteringsläget inom socialtjänsten – Barn och unga samt ekonomiskt bistånd.",
+            "caption",
+        ),
+        ("Se till att ansökan är komplett innan den registreras.", ANSWER),
+        (
+            "Kartläggningen har skett genom sökningar på orden ”ekonomiskt bistånd”, ”socialbidrag” och ”försörjningsstöd”.",
+            "method",
+        ),
+        (
+            "I sökningar efter studier publicerade på svenska har sökorden ”ekonomiskt bistånd”, ”socialbidrag” och ”försörjningsstöd” använts.",
+            "method",
+        ),
+        # What a search found is a finding, not a note on the method.
+        ("Först resulterade sökningarna i 181 unika studier.", ANSWER),
         ("Vilket administrativt stöd finns för socialsekreterarna?", "question"),
         ("Senast granskad 2021-05-03", "boilerplate"),
         ("Innehållsförteckning", "boilerplate"),

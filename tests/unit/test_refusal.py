@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from assistant.refusal import (
     fit,
     kind_found,
     novelty,
+    refuse_on_evidence,
 )
 from core.textnorm import Vocabulary, content_terms, is_english, term
 
@@ -123,11 +125,11 @@ def test_p_answerable_is_the_logistic_of_the_linear_score() -> None:
 # --- the shipped calibration -----------------------------------------------------------------
 
 IN_SCOPE = Features(
-    dense_top=0.90, coverage=1.0, novelty=0.0, agreement=1.0, sentence_top=0.90, kind_found=1.0
-)
+    dense_top=0.90, coverage=1.0, novelty=0.0, agreement=1.0, sentence_top=0.90, kind_found=1.0,
+)  # fmt: skip
 OUT_OF_SCOPE = Features(
-    dense_top=0.72, coverage=0.0, novelty=1.0, agreement=0.0, sentence_top=0.74, kind_found=0.0
-)
+    dense_top=0.72, coverage=0.0, novelty=1.0, agreement=0.0, sentence_top=0.74, kind_found=0.0,
+)  # fmt: skip
 
 
 def test_shipped_calibration_loads_with_finite_weights() -> None:
@@ -345,3 +347,30 @@ def test_kind_found_needs_the_thing_asked_for_in_the_evidence() -> None:
     assert kind_found("Hur många månader gäller samtycket?", evidence) == 0.0
     assert kind_found("Hur många månader gäller samtycket?", ["Samtycket gäller i 12 månader."]) == 1.0
     assert kind_found("Vilket telefonnummer har enheten?", ["Ring 08-123 45 67."]) == 1.0
+
+
+def test_an_article_is_not_a_number() -> None:
+    # "en"/"ett" are in nearly every Swedish sentence: they said a number was there for every
+    # "Hur många …?" near miss.
+    question = "Hur många nyanställda får en mentor ha ansvar för samtidigt?"
+    assert kind_found(question, ["En mentor är ett stöd för den nyanställde."]) == 0.0
+    assert kind_found(question, ["En mentor har ansvar för högst tre nyanställda."]) == 1.0
+    question = "Hur många handledare ska en student ha?"
+    assert kind_found(question, ["Tillhandahåller minst en handledare för varje student."]) == 1.0
+    assert asked_kinds("Vad kostar det att ansluta sig till tjänsten?") == ["number"]
+
+
+def test_a_refusal_holds_only_when_no_passage_alone_would_be_answered() -> None:
+    # "Hur många dagar …": the best sentences of all passages hold no number, but one passage's
+    # own best sentence does. Refusing and listing that passage as "nearest" would be a
+    # contradiction, so the policy answers.
+    policy = RefusalPolicy.load()
+    together = Features(dense_top=0.84, coverage=1.0, sentence_top=0.85, kind_found=0.0)
+    alone_with_number = replace(together, sentence_top=0.84, kind_found=1.0)
+    alone_without = replace(together, coverage=0.5, sentence_top=0.80)
+    assert policy.refuse(together) and not policy.refuse(alone_with_number)
+    assert not refuse_on_evidence(policy, together, [alone_without, alone_with_number])
+    assert refuse_on_evidence(policy, together, [alone_without])
+    assert refuse_on_evidence(policy, together, [])
+    answered = replace(together, kind_found=1.0)
+    assert not refuse_on_evidence(policy, answered, [alone_without])

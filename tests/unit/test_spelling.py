@@ -88,3 +88,14 @@ def test_each_single_edit_is_within_one(word: str, data: st.DataObject) -> None:
 def test_two_edits_are_not_within_one() -> None:
     assert not within_one_edit("sekretess", "sekrtes")
     assert not within_one_edit("abc", "cba")
+
+
+def test_a_shouted_word_is_the_corpus_word() -> None:
+    # e5 reads "SEKRETESS" as another word than "sekretess": it was refused, the other answered.
+    index = SpellingIndex.from_texts([*CORPUS, "Insatser enligt LSS ges av kommunen."])
+    assert index.correct("Vad gäller om SEKRETESS?") == "Vad gäller om sekretess?"
+    assert index.correct("VAD GÄLLER OM SEKRETESS") == "vad gäller om sekretess"
+    assert index.correct("SEKRETES") == "sekretess"  # shouted and mistyped
+    assert index.correct("Vem beslutar om LSS?") == "Vem beslutar om LSS?"  # the corpus's acronym
+    assert index.correct("Vad gör IVO?") == "Vad gör IVO?"  # short: may be an acronym
+    assert index.correct("What does SEKRETESS mean?") == "What does sekretess mean?"
