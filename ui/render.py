@@ -17,7 +17,7 @@ import streamlit as st
 from assistant.citations import kind_label
 from assistant.extractive import QUOTE_SEPARATOR
 from assistant.service import Assistant
-from assistant.types import Answer, Passage
+from assistant.types import Answer, Passage, Turn
 from core.errors import KunskapsguideError
 from core.sentences import split_sentences
 from core.settings import Settings
@@ -160,15 +160,16 @@ class PendingQuestion:
         self._answer: Future[Answer] = Future()
         self._thread: threading.Thread | None = None
 
-    def start(self, assistant: Assistant, history: Sequence[str]) -> None:
-        """Start answering, once: a rerun that finds the answer under way lets it go on."""
+    def start(self, assistant: Assistant, history: Sequence[str | Turn]) -> None:
+        """Start answering, once, after the chat's earlier exchanges: a rerun that finds the
+        answer under way lets it go on."""
         if self._thread is None:
             self._thread = threading.Thread(
                 target=self._answer_with, args=(assistant, list(history)), daemon=True
             )
             self._thread.start()
 
-    def _answer_with(self, assistant: Assistant, history: list[str]) -> None:
+    def _answer_with(self, assistant: Assistant, history: list[str | Turn]) -> None:
         try:
             answer = assistant.ask(self.question, history=history, on_token=self._tokens.append)
         except Exception as exc:  # raised again by answer(), in the page that shows it
