@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 
@@ -160,6 +161,18 @@ def test_a_follow_up_is_searched_with_the_previous_answers_sections_in_favour(
     assert follow.standalone_question == as_typed.standalone_question
     new_topic = seed_assistant.ask("Vad är lex Sarah?", history=[first.turn])
     assert new_topic.prior_sections == () and new_topic.standalone_question == new_topic.question
+
+
+def test_a_follow_up_is_interpreted_from_masked_text_only(seed_assistant, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    pnr = "19850101-1234"
+    first = seed_assistant.ask(f"Klienten {pnr} vill inte samtycka, vad gäller vid sekretess?")
+    history = [f"Kan {pnr} få ekonomiskt bistånd?", first.turn]  # as typed, and as answered
+    follow = seed_assistant.ask(f"och om {pnr} inte förstår det?", history=history)
+    assert follow.standalone_question != follow.question and "sekretess" in follow.standalone_question
+    assert "[personnummer]" in follow.standalone_question
+    assert pnr not in json.dumps([follow.question, follow.standalone_question, follow.answer])
+    assert pnr not in caplog.text
 
 
 def test_search_cli_ranks_passages(seed_settings, seed_index, monkeypatch, capsys) -> None:
