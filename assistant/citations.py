@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.types import Answer, Citation, Passage
+from assistant.types import Answer, Citation, Passage, SectionKey
 from core import markers
 from core.documents import KINDS, DocumentMeta
 
@@ -105,8 +105,15 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
         "timings_ms": {k: round(v, 1) for k, v in answer.timings_ms.items()},
         "privacy_notice": answer.privacy_notice,
         "standalone_question": answer.standalone_question,
+        "prior_sections": [section_to_dict(key) for key in answer.prior_sections],
         "flagged": list(answer.flagged),
     }
+
+
+def section_to_dict(key: SectionKey) -> dict[str, str]:
+    """A section that a follow-up's retrieval favoured, as JSON shows it."""
+    doc_id, section = key
+    return {"doc_id": doc_id, "section": " › ".join(section)}
 
 
 def format_answer_text(answer: Answer) -> str:
@@ -114,6 +121,8 @@ def format_answer_text(answer: Answer) -> str:
     lines = []
     if answer.privacy_notice:
         lines += [answer.privacy_notice, ""]
+    if answer.standalone_question and answer.standalone_question != answer.question:
+        lines += [f"Tolkad som: {answer.standalone_question}", ""]
     lines.append(answer.answer)
     if answer.citations:
         lines += ["", "Källor:"]

@@ -5,14 +5,14 @@ dense side), deduplicated, with neighbouring chunks of a section merged."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from assistant.glossary import Glossary
 from assistant.lexical import LexicalIndex
 from assistant.spelling import SpellingIndex
-from assistant.types import Passage
+from assistant.types import Passage, SectionKey
 from core.embeddings import E5Embeddings
 from core.store import ChunkStore, StoredChunk, chunk_from_metadata
 from core.textnorm import content_terms, is_english
@@ -20,6 +20,7 @@ from core.textnorm import content_terms, is_english
 log = logging.getLogger(__name__)
 
 RRF_K = 60  # the constant of Cormack et al.; damps the influence of the very top ranks
+PRIOR_WEIGHT = 0.5  # the sections a follow-up refers to, as half a ranking more (0.25–1 tie on dev)
 QUERY_TOKEN_LIMIT = 120  # what of a query is embedded; e5's limit is 512 tokens in all
 
 
@@ -97,7 +98,11 @@ class HybridRetriever:
     def lexical(self, query: str, k: int) -> list[tuple[str, float]]:
         return [(cid, s) for cid, s in self._lexical.search(query, k) if cid in self._by_id]
 
-    def retrieve(self, question: str, k: int, candidates: int = 30) -> RetrievalResult:
+    def retrieve(
+        self, question: str, k: int, candidates: int = 30, prior: Collection[SectionKey] = ()
+    ) -> RetrievalResult:
+        """The `k` best passages for `question`. `prior`: sections the conversation points
+        at (what the previous answer cited, for a follow-up); their candidates rank higher."""
         corrected = self.spelling.correct(question)
         expanded = self.glossary.expand(corrected)
         vector = self.embed(expanded)
@@ -108,6 +113,8 @@ class HybridRetriever:
         # to it, so it is answered from the dense side (which is multilingual).
         english = is_english(question.split())
         fused = fuse(lift(dense, sentences)) if english else fuse(lift(dense, sentences), lexical)
+        if prior:
+            fused = favour(fused, {cid for cid, _ in fused if self.section_of(cid) in prior})
         passages = []
         seen_texts: set[str] = set()
         dense_scores = dict(dense)
@@ -138,6 +145,10 @@ class HybridRetriever:
             query=expanded, passages=tuple(passages), dense_top=top, agreement=agreement,
             corrected=corrected, vector=tuple(vector),
         )  # fmt: skip
+
+    def section_of(self, chunk_id: str) -> SectionKey:
+        p = self._by_id[chunk_id]
+        return p.doc_id, p.section
 
     def neighbours(self, passage: Passage) -> tuple[Passage | None, Passage | None]:
         i = self._index_of.get(passage.chunk_ids[0] if passage.chunk_ids else passage.chunk_id)
@@ -187,6 +198,15 @@ def fuse(*rankings: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
     for ranking in rankings:
         for rank, (cid, _) in enumerate(ranking, start=1):
             scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + rank)
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def favour(fused: Sequence[tuple[str, float]], chosen: Collection[str]) -> list[tuple[str, float]]:
+    """A fused ranking in which the `chosen` ids also count as a ranking of their own (in
+    their fused order), as if a third retriever had found just them."""
+    scores = dict(fused)
+    for rank, cid in enumerate((c for c, _ in fused if c in chosen), start=1):
+        scores[cid] += PRIOR_WEIGHT / (RRF_K + rank)
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 

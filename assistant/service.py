@@ -19,7 +19,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.citations import renumber
 from assistant.extractive import MAX_PASSAGES, compose, unit_key
-from assistant.followup import rewrite_followup
+from assistant.followup import is_followup, prior_sections, rewrite_followup
 from assistant.glossary import Glossary
 from assistant.injection import without_injections
 from assistant.privacy import mask_personal_data, privacy_notice
@@ -32,7 +32,7 @@ from assistant.refusal import (
     refuse_on_evidence,
 )
 from assistant.retrieve import HybridRetriever, merge_neighbours
-from assistant.types import Answer, Citation, Passage
+from assistant.types import Answer, Citation, Passage, SectionKey, Turn
 from core.embeddings import E5Embeddings, load_embeddings
 from core.errors import (
     EmptyIndexError,
@@ -165,13 +165,16 @@ class Assistant:
         if self._live is None or self._live_hashes() != self._live or store.switched():
             self.refresh()
 
-    def search(self, question: str, k: int | None = None) -> SearchResult:
+    def search(
+        self, question: str, k: int | None = None, prior: Sequence[SectionKey] = ()
+    ) -> SearchResult:
+        """The passages for `question`; `prior`: sections to favour (`Answer.prior_sections`)."""
         self._follow_index()
         masked = mask_personal_data(question)
         if self.retriever.size == 0:
             raise EmptyIndexError("Indexet är tomt. Indexera korpusen med `kunskapsguide ingest`.")
         result = self.retriever.retrieve(
-            masked.text, k or self.settings.top_k, self.settings.candidates
+            masked.text, k or self.settings.top_k, self.settings.candidates, prior
         )
         notice = privacy_notice(masked.found) if masked.found else None
         return SearchResult(masked.text, result.passages, notice)
@@ -210,11 +213,13 @@ class Assistant:
     def ask(
         self,
         question: str,
-        history: Sequence[str] | None = None,
+        history: Sequence[str | Turn] | None = None,
         on_token: Callable[[str], None] | None = None,
     ) -> Answer:
-        """Answer one question. `history`: the earlier questions of the chat; masked here too,
-        since a caller of `as_runnable` may pass them as typed."""
+        """Answer one question. `history`: the earlier exchanges of the chat, oldest first
+        (`Answer.turn`), or just their questions; masked here too, since a caller of
+        `as_runnable` may pass them as typed. A follow-up is made standalone against the
+        earlier questions and searched with the sections the previous answer cited in favour."""
         self._follow_index()
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
@@ -222,10 +227,11 @@ class Assistant:
         notice = privacy_notice(masked.found) if masked.found else None
         if self.retriever.size == 0:
             raise EmptyIndexError("Indexet är tomt. Indexera korpusen med `kunskapsguide ingest`.")
-        earlier = [mask_personal_data(h).text for h in history or []]
-        standalone = self.standalone(masked.text, earlier)
+        turns = [as_turn(h) for h in history or []]
+        standalone = self.standalone(masked.text, [t.question for t in turns])
+        prior = prior_sections(masked.text, turns)
         t1 = time.perf_counter()
-        decision = self.decide(standalone)
+        decision = self.decide(standalone, prior)
         t2 = time.perf_counter()
         timings["rewrite"] = (t1 - t0) * 1000
         timings["retrieve"] = (t2 - t1) * 1000
@@ -235,6 +241,7 @@ class Assistant:
             retrieved=decision.retrieved,
             mode=self.mode,
             privacy_notice=notice,
+            prior_sections=prior,
         )
         if decision.refuse:
             timings["total"] = (time.perf_counter() - t0) * 1000
@@ -254,9 +261,12 @@ class Assistant:
         timings["total"] = (time.perf_counter() - t0) * 1000
         return replace(answer, timings_ms=timings)
 
-    def decide(self, standalone: str) -> Decision:
-        """Retrieve for a standalone (already masked) question and decide whether to answer."""
-        result = self.retriever.retrieve(standalone, self.settings.top_k, self.settings.candidates)
+    def decide(self, standalone: str, prior: Sequence[SectionKey] = ()) -> Decision:
+        """Retrieve for a standalone (already masked) question, with the sections in `prior`
+        favoured, and decide whether to answer."""
+        result = self.retriever.retrieve(
+            standalone, self.settings.top_k, self.settings.candidates, prior
+        )
         # Paragraphs that address the assistant ("ignorera dina instruktioner …") are data the
         # documents carry, never instructions: they are kept out of what answers are made from.
         passages = tuple(
@@ -287,16 +297,21 @@ class Assistant:
 
     def standalone(self, question: str, history: Sequence[str]) -> str:
         """The question made standalone against the earlier questions of the chat (already
-        masked): the chat model's rewrite when one is configured, else the rules."""
+        masked): the chat model's rewrite when one is configured and usable, else the rules."""
         if not history:
             return question
         if self.chat_model is not None:
             from assistant.answer_llm import rewrite_question
 
             try:
-                return rewrite_question(question, history, self.chat_model)
+                rewritten = rewrite_question(question, history, self.chat_model)
             except LLMError:
                 log.warning("LLM rewrite failed; using rules")
+            else:
+                # The question comes back unchanged when the model's rewrite was rejected.
+                if rewritten != question or not is_followup(question):
+                    return rewritten
+                log.info("LLM rewrite unusable; using rules")
         return rewrite_followup(question, history)
 
     def sentence_similarity(
@@ -427,6 +442,13 @@ def own_similarity(passage: Passage, similarity: Mapping[str, float]) -> dict[st
     """The similarities of the answer sentences that are in `passage`."""
     keys = {unit_key(unit) for unit in answer_units(passage.text)}
     return {key: score for key, score in similarity.items() if key in keys}
+
+
+def as_turn(earlier: str | Turn) -> Turn:
+    """An earlier exchange, its question masked (a caller may pass it as typed)."""
+    if isinstance(earlier, str):
+        return Turn(mask_personal_data(earlier).text)
+    return replace(earlier, question=mask_personal_data(earlier.question).text)
 
 
 def best_sentences(similarity: Mapping[str, float], n: int = 3) -> list[str]:

@@ -26,6 +26,9 @@ class Passage(DocumentPart):
     sentence_score: float | None = None  # cosine similarity of its best sentence, if found
 
 
+SectionKey = tuple[str, tuple[str, ...]]  # (doc_id, section path) of a passage
+
+
 @dataclass(frozen=True)
 class Citation:
     n: int  # the marker number [n] in the answer text
@@ -46,3 +49,20 @@ class Answer:
     privacy_notice: str | None = None  # set when personal data was masked
     nearest: tuple[Passage, ...] = ()  # offered on refusal
     flagged: tuple[str, ...] = ()  # LLM sentences removed by the grounding check
+    # sections that conditioned retrieval: those the previous answer cited, for a follow-up
+    prior_sections: tuple[SectionKey, ...] = ()
+
+    @property
+    def turn(self) -> Turn:
+        """This exchange as the next question of the chat is read against it."""
+        cited = tuple(dict.fromkeys((c.passage.doc_id, c.passage.section) for c in self.citations))
+        return Turn(self.question, cited)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """An earlier exchange of a chat: the question as asked (masked) and the sections its
+    answer cited, in citation order (none when it was refused)."""
+
+    question: str
+    cited: tuple[SectionKey, ...] = ()

@@ -23,7 +23,7 @@ import numpy as np
 
 from assistant.citations import renumber
 from assistant.extractive import compose
-from assistant.types import Answer, Passage
+from assistant.types import Answer, Passage, Turn
 from core.documents import DocumentMeta
 from core.errors import ModelError
 from core.offline import use_offline_defaults
@@ -136,7 +136,7 @@ class NaiveLangchain:
         hits = self.store.similarity_search_with_relevance_scores(question, k=k)
         return [to_passage(self.mode, doc, s, dense_score=float(s)) for doc, s in hits]
 
-    def ask(self, question: str, history: Sequence[str] | None = None) -> Answer:
+    def ask(self, question: str, history: Sequence[str | Turn] | None = None) -> Answer:
         return extractive_answer(question, self.retrieve(question, LANGCHAIN_TOP_K), self.mode)
 
 
@@ -170,5 +170,5 @@ class NaiveHybrid:
             for i, score in rrf([dense_order, lexical_order])[:k]
         ]
 
-    def ask(self, question: str, history: Sequence[str] | None = None) -> Answer:
+    def ask(self, question: str, history: Sequence[str | Turn] | None = None) -> Answer:
         return extractive_answer(question, self.retrieve(question, HYBRID_TOP_K), self.mode)

@@ -11,9 +11,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant.citations import passage_to_dict
+from assistant.citations import passage_to_dict, section_to_dict
 from assistant.privacy import mask_personal_data
-from assistant.types import Answer, Passage
+from assistant.types import Answer, Passage, SectionKey, Turn
 from core import markers
 from core.settings import Settings
 from eval.dataset import EvalItem, load_dataset, select_split
@@ -37,10 +37,22 @@ log = logging.getLogger(__name__)
 RETRIEVAL_K = 10
 
 
+Rank = Callable[[str, Sequence[SectionKey]], Sequence[Passage]]  # (question, prior sections)
+
+
 class System(Protocol):
     """What the runner needs of a configuration: answer a question in its conversation."""
 
-    def ask(self, question: str, history: Sequence[str] | None = None) -> Answer: ...
+    def ask(self, question: str, history: Sequence[str | Turn] | None = None) -> Answer: ...
+
+
+def conversation(system: System, questions: Sequence[str]) -> list[Turn]:
+    """The exchanges before a follow-up, as the chat has them: each earlier question asked in
+    turn after the ones before it, so that the follow-up meets the sections they cited."""
+    turns: list[Turn] = []
+    for question in questions:
+        turns.append(system.ask(question, history=turns).turn)
+    return turns
 
 
 def cited_sentences(answer: Answer) -> list[tuple[str, list[str]]]:
@@ -104,22 +116,24 @@ def failure(record: ItemRecord) -> str | None:
 def evaluate(
     name: str,
     system: System,
-    rank: Callable[[str], Sequence[Passage]],
+    rank: Rank,
     items: Sequence[EvalItem],
     out_dir: Path,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> list[ItemRecord]:
-    """Ask every item (with its conversation, as the chat passes it) and measure; the
-    retrieval metrics rank the standalone question the system actually searched."""
+    """Ask every item (after its conversation, as the chat would) and measure; the retrieval
+    metrics rank the standalone question the system actually searched, with the sections it
+    favoured. Latency is that of the item's own question."""
     records = []
     with (out_dir / f"results-{name}.jsonl").open("w", encoding="utf-8") as fh:
         for i, item in enumerate(items):
             if progress:
                 progress(name, i, len(items))
+            earlier = conversation(system, item.history)
             started = time.perf_counter()
-            answer = system.ask(item.question, history=list(item.history))
+            answer = system.ask(item.question, history=earlier)
             latency = (time.perf_counter() - started) * 1000
-            ranked = rank(answer.standalone_question or item.question)
+            ranked = rank(answer.standalone_question or item.question, answer.prior_sections)
             record = measure(item, answer, ranked, latency)
             records.append(record)
             fh.write(json.dumps(result_row(name, item, answer, ranked, record), ensure_ascii=False))
@@ -142,6 +156,7 @@ def result_row(
         "question": masked(item.question),
         "history": [masked(h) for h in item.history],
         "standalone_question": masked(answer.standalone_question or item.question),
+        "prior_sections": [section_to_dict(key) for key in answer.prior_sections],
         "answer": masked(answer.answer),
         "refused": answer.refused,
         "failure": failure(record),
@@ -157,6 +172,11 @@ def result_row(
         | {"total_measured": round(record.latency_ms, 1)},
         "metrics": asdict(record),
     }
+
+
+def searched_as_typed(retrieve: Callable[[str], Sequence[Passage]]) -> Rank:
+    """A baseline's ranking, which knows nothing of the conversation."""
+    return lambda question, _prior: retrieve(question)
 
 
 def run_evaluation(
@@ -182,7 +202,7 @@ def run_evaluation(
     records = evaluate(
         "product",
         assistant,
-        lambda q: assistant.search(q, k=RETRIEVAL_K).passages,
+        lambda q, prior: assistant.search(q, k=RETRIEVAL_K, prior=prior).passages,
         items,
         out_dir,
         progress,
@@ -194,11 +214,13 @@ def run_evaluation(
         corpus, manifest = settings.corpus_dir, settings.manifest_path
         hybrid = NaiveHybrid(corpus, manifest, assistant.retriever.embedder)
         configs["naive_hybrid"] = summarize(
-            evaluate("naive_hybrid", hybrid, hybrid.retrieve, items, out_dir, progress)
+            evaluate("naive_hybrid", hybrid, searched_as_typed(hybrid.retrieve), items, out_dir, progress)
         )
         chain = NaiveLangchain(corpus, manifest)
         configs["naive_langchain"] = summarize(
-            evaluate("naive_langchain", chain, chain.retrieve, items, out_dir, progress)
+            evaluate(
+                "naive_langchain", chain, searched_as_typed(chain.retrieve), items, out_dir, progress
+            )
         )
     # results.jsonl: all configurations, one line per item and configuration.
     with (out_dir / "results.jsonl").open("w", encoding="utf-8") as fh:

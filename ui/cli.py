@@ -122,11 +122,15 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.citations import answer_to_dict, format_answer_text
     from assistant.service import build_assistant
+    from assistant.types import Turn
 
     if args.llm:
         settings = settings.model_copy(update={"mode": "llm"})
     assistant = build_assistant(settings)
-    answer = assistant.ask(typed_text(args.question))
+    history: list[Turn] = []
+    for earlier in args.after:  # asked in turn, as in a chat, for the sections they cite
+        history.append(assistant.ask(typed_text(earlier), history=history).turn)
+    answer = assistant.ask(typed_text(args.question), history=history)
     if args.json:
         _emit_json(answer_to_dict(answer))
     else:
@@ -137,9 +141,10 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.citations import format_answer_text
     from assistant.service import build_assistant
+    from assistant.types import Turn
 
     assistant = build_assistant(settings)
-    history: list[str] = []
+    history: list[Turn] = []
     if hasattr(sys.stdin, "reconfigure"):  # a line that is not UTF-8 must not end the chat
         sys.stdin.reconfigure(errors="surrogateescape")
     print("Kunskapsguide-assistenten. Skriv din fråga (tom rad eller Ctrl-D avslutar).")
@@ -151,7 +156,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         if not question:
             break
         answer = assistant.ask(question, history=history)
-        history.append(answer.question)
+        history.append(answer.turn)
         print("\n" + format_answer_text(answer))
     return 0
 
@@ -212,6 +217,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", help="frågan")
     p.add_argument("--json", action="store_true", help="som JSON")
     p.add_argument("--llm", action="store_true", help="använd språkmodellen (KG_LLM_*)")
+    p.add_argument(
+        "--after",
+        action="append",
+        default=[],
+        metavar="FRÅGA",
+        help="en tidigare fråga i samtalet (kan upprepas, äldst först); frågan läses som en "
+        "följdfråga på dem",
+    )
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("chat", help="chatta i terminalen (med historik)")

@@ -16,7 +16,7 @@ import streamlit as st
 from assistant.citations import kind_label, original_url
 from assistant.extractive import QUOTE_SEPARATOR
 from assistant.service import Assistant
-from assistant.types import Answer, Passage
+from assistant.types import Answer, Passage, Turn
 from core import markers
 from core.documents import DocumentKind
 from core.errors import KunskapsguideError
@@ -174,8 +174,9 @@ class PendingQuestion:
         self._tokens: list[str] = []  # the answer as streamed so far
         self._job: Job[Answer] | None = None
 
-    def start(self, assistant: Assistant, history: Sequence[str]) -> None:
-        """Start answering, once: a rerun that finds the answer under way lets it go on."""
+    def start(self, assistant: Assistant, history: Sequence[str | Turn]) -> None:
+        """Start answering, once, after the chat's earlier exchanges: a rerun that finds the
+        answer under way lets it go on."""
         if self._job is None:
             earlier = list(history)
             self._job = Job(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 
@@ -130,6 +131,50 @@ def test_ask_json_contract(seed_settings, seed_index, monkeypatch, capsys) -> No
     assert all(keys - {"n"} <= set(r) for r in data["retrieved"])
     assert data["citations"][0]["source"] == "kunskapsguiden/uppdrag-och-ansvar.txt"
     assert data["mode"] == "extractive" and data["refused"] is False
+
+
+def test_ask_json_carries_the_interpreted_follow_up(
+    seed_settings, seed_index, monkeypatch, capsys
+) -> None:
+    from ui import cli
+
+    monkeypatch.setenv("KG_DATA_DIR", str(seed_settings.data_dir))
+    monkeypatch.setenv("KG_MODELS_DIR", str(seed_settings.model_cache_dir))
+    args = ["ask", "och när får man bryta den?", "--after", "vad gäller vid sekretess?", "--json"]
+    assert cli.main(args) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["question"] == "och när får man bryta den?"
+    assert data["standalone_question"] == "sekretess: och när får man bryta den?"
+    assert data["prior_sections"]  # what the answer to the earlier question cited
+    assert all({"doc_id", "section"} == set(s) for s in data["prior_sections"])
+    assert cli.main(["ask", "vad gäller vid sekretess?", "--json"]) == 0
+    alone = json.loads(capsys.readouterr().out)
+    assert alone["standalone_question"] == alone["question"] and alone["prior_sections"] == []
+
+
+def test_a_follow_up_is_searched_with_the_previous_answers_sections_in_favour(
+    seed_assistant,
+) -> None:
+    first = seed_assistant.ask("vad gäller vid sekretess?")
+    follow = seed_assistant.ask("och om klienten inte samtycker?", history=[first.turn])
+    assert first.turn.cited and follow.prior_sections == first.turn.cited
+    as_typed = seed_assistant.ask("och om klienten inte samtycker?", history=[first.question])
+    assert as_typed.prior_sections == ()  # a question alone carries no sections
+    assert follow.standalone_question == as_typed.standalone_question
+    new_topic = seed_assistant.ask("Vad är lex Sarah?", history=[first.turn])
+    assert new_topic.prior_sections == () and new_topic.standalone_question == new_topic.question
+
+
+def test_a_follow_up_is_interpreted_from_masked_text_only(seed_assistant, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    pnr = "19850101-1234"
+    first = seed_assistant.ask(f"Klienten {pnr} vill inte samtycka, vad gäller vid sekretess?")
+    history = [f"Kan {pnr} få ekonomiskt bistånd?", first.turn]  # as typed, and as answered
+    follow = seed_assistant.ask(f"och om {pnr} inte förstår det?", history=history)
+    assert follow.standalone_question != follow.question and "sekretess" in follow.standalone_question
+    assert "[personnummer]" in follow.standalone_question
+    assert pnr not in json.dumps([follow.question, follow.standalone_question, follow.answer])
+    assert pnr not in caplog.text
 
 
 def test_search_cli_ranks_passages(seed_settings, seed_index, monkeypatch, capsys) -> None:

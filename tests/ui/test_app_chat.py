@@ -111,6 +111,25 @@ def test_follow_up_uses_the_history_and_new_conversation_clears_it(at: AppTest) 
     assert [b for b in at.button if (b.key or "").startswith("example-")]
 
 
+def read_as(at: AppTest, message: int) -> list[str]:
+    return [c.value for c in at.chat_message[message].caption if c.value.startswith("Tolkad som:")]
+
+
+def test_a_follow_up_is_read_with_the_previous_answer_and_a_new_question_as_asked(
+    at: AppTest,
+) -> None:
+    ask(at, "Vad gäller vid sekretess?")
+    ask(at, "Och när får man bryta den?")
+    ask(at, "Vem utövar tillsyn över socialtjänsten?")
+    first, follow, standalone = at.session_state["answers"]
+    assert len(read_as(at, 3)) == 1 and "sekretess" in read_as(at, 3)[0].lower()
+    # the follow-up was searched with the sections the first answer cited in favour
+    assert first.turn.cited and follow.prior_sections == first.turn.cited
+    assert not read_as(at, 5)  # a question that stands on its own is searched as typed
+    assert standalone.standalone_question == standalone.question
+    assert standalone.prior_sections == ()
+
+
 def test_feedback_is_stored_masked(at: AppTest, app_settings: Settings) -> None:
     store = FeedbackStore(feedback_path(app_settings))
     before = store.count()

@@ -140,3 +140,34 @@ def test_rewrite_failure_is_an_llm_error() -> None:
     exhausted = GenericFakeChatModel(messages=iter([]))  # raises StopIteration when called
     with pytest.raises(LLMError, match="följdfrågan"):
         rewrite_question("och sen?", ["Vad är SoL?"], exhausted)
+
+
+# --- the assistant's choice between the model's rewrite and the rules -----------------------
+
+
+def standalone_with(model: Any, question: str, history: list[str]) -> str:
+    from types import SimpleNamespace
+
+    from assistant.service import Assistant
+
+    return Assistant.standalone(SimpleNamespace(chat_model=model), question, history)  # type: ignore[arg-type]
+
+
+def test_the_models_rewrite_is_used() -> None:
+    out = standalone_with(fake("Vem ska rapportera enligt lex Sarah?"), "vem ska rapportera?", ["Vad är lex Sarah?"])
+    assert out == "Vem ska rapportera enligt lex Sarah?"
+
+
+@pytest.mark.parametrize(
+    "model",
+    [GenericFakeChatModel(messages=iter([])), fake("Här är frågan:\nVem?\nHoppas det hjälper.\nHej!")],
+    ids=["failed", "unusable"],
+)
+def test_the_rules_stand_in_when_the_models_rewrite_fails_or_is_unusable(model: Any) -> None:
+    out = standalone_with(model, "och om klienten inte samtycker?", ["vad gäller vid sekretess?"])
+    assert out == "sekretess: och om klienten inte samtycker?"
+
+
+def test_a_standalone_question_the_model_leaves_alone_stays_as_asked() -> None:
+    out = standalone_with(fake("Vad är riksnormen?"), "Vad är riksnormen?", ["Vad är lex Sarah?"])
+    assert out == "Vad är riksnormen?"

@@ -191,7 +191,7 @@ def test_only_a_web_address_is_offered_as_the_original(url: str | None, shown: s
 
 REQUIRED = {"question", "answer", "refused", "citations", "retrieved", "mode", "timings_ms"}
 # Also present: what the UI and the feedback export use besides the required keys.
-EXTRA = {"nearest", "privacy_notice", "standalone_question", "flagged"}
+EXTRA = {"nearest", "privacy_notice", "standalone_question", "prior_sections", "flagged"}
 PASSAGE_KEYS = {
     "source", "title", "section", "page", "year", "kind", "municipality", "example", "url",
     "quote", "text", "score", "scores",
@@ -296,3 +296,19 @@ def test_format_answer_text_starts_with_the_privacy_notice() -> None:
     notice = "Personnumret i frågan har maskerats."
     lines = format_answer_text(make_answer(privacy_notice=notice)).splitlines()
     assert lines[:3] == [notice, "", "Samtycke ska dokumenteras i akten. [1]"]
+
+
+def test_format_answer_text_says_how_a_follow_up_was_read() -> None:
+    follow = make_answer(
+        question="och hur länge gäller det?",
+        standalone_question="samtycke: och hur länge gäller det?",
+        prior_sections=(("rutin", ("Samtycke", "Giltighet")),),
+    )
+    lines = format_answer_text(follow).splitlines()
+    assert lines[:3] == [
+        "Tolkad som: samtycke: och hur länge gäller det?", "", "Samtycke ska dokumenteras i akten. [1]"
+    ]
+    assert not any(line.startswith("Tolkad som") for line in format_answer_text(make_answer()).splitlines())
+    data = answer_to_dict(follow)
+    assert data["standalone_question"] == "samtycke: och hur länge gäller det?"
+    assert data["prior_sections"] == [{"doc_id": "rutin", "section": "Samtycke › Giltighet"}]

@@ -24,7 +24,7 @@ class _Assistant:
 
     def ask(self, question: str, history: list[str]) -> SimpleNamespace:
         self.asked.append(question)
-        return SimpleNamespace(question=question)
+        return SimpleNamespace(question=question, turn=question)
 
 
 def test_chat_goes_on_after_a_line_that_is_not_utf8(monkeypatch, capsys) -> None:

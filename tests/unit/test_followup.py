@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.followup import MAX_WORDS, is_followup, rewrite_followup, salient_words
+from assistant.followup import (
+    MAX_WORDS,
+    is_followup,
+    prior_sections,
+    rewrite_followup,
+    salient_words,
+)
+from assistant.types import Answer, Citation, Turn
+from tests import parts
 
 SEKRETESS = "vad gäller vid sekretess?"
 
@@ -114,3 +124,88 @@ def test_rewrites_stay_short_and_end_with_the_question(question: str, history: l
     if rewritten != question:
         assert len(rewritten.split()) <= MAX_WORDS
         assert rewritten.split(":")[0].count(" ") < 6
+
+
+# --- Swedish anaphora and ellipsis ----------------------------------------------------------
+
+SAMTYCKE = "Vad måste stå i ett samtycke till uppgiftslämnande?"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "och när får man bryta den?",  # "den", after an opening "och"
+        "gäller det oss också?",  # "det"
+        "hur många dagar är det?",  # a pronoun ending the question
+        "hur ofta ses den över?",  # … but for a particle
+        "vad gör man med dem?",  # "dem"
+        "vilket av dem gäller först?",  # "dem" mid-question
+        "vem beslutar där?",  # "där"
+        "gäller samma regler för sådana?",  # "sådana"
+        "hur dokumenterar man sådant i journalen?",  # "sådant"
+        "gäller dessa regler även vid LSS?",  # "dessa"
+        "och vid akut nöd?",  # elliptic "och X?"
+        "hur länge då?",  # elliptic "… då?"
+        "räcker det för ett helt år?",
+        "stämmer det även för ensamstående?",
+        "vad mer behöver handläggaren tänka på?",
+        "uppgiftslämnandet du nämnde, hur går det till?",  # refers to the previous answer
+    ],
+)
+def test_swedish_anaphora_and_ellipsis_are_followups(question: str) -> None:
+    assert is_followup(question)
+    rewritten = rewrite_followup(question, [SAMTYCKE])
+    assert rewritten.endswith(question) and "samtycke" in rewritten.split(":")[0]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Finns det något stöd för nya handläggare?",  # "det" as a dummy subject
+        "Är det tillåtet att lämna ut uppgifter till polisen?",
+        "Vem ska man kontakta om det brinner?",  # a pronoun near the end, not ending it
+        "Kan man få bistånd för tandvård om man inte har råd med det?",  # its own topic
+        "Vad gäller för de som har skulder hos Kronofogden och vill flytta?",  # "de som …"
+        "Vilka krav ställs på dem som ansöker om ekonomiskt bistånd?",  # "dem som …"
+    ],
+)
+def test_pronouns_that_do_not_refer_back(question: str) -> None:
+    assert not is_followup(question)
+    assert rewrite_followup(question, [SAMTYCKE]) == question
+
+
+# --- the sections the previous answer cited ------------------------------------------------
+
+SECTION = ("rutin-samtycke", ("Samtycke", "Giltighet"))
+OTHER = ("uppdrag-och-ansvar", ("Ansvar",))
+
+
+def test_a_followup_favours_what_the_previous_answer_cited() -> None:
+    history = [Turn("vad gäller vid sekretess?", (OTHER,)), Turn(SAMTYCKE, (SECTION, OTHER))]
+    assert prior_sections("hur länge gäller det?", history) == (SECTION, OTHER)
+
+
+def test_a_standalone_question_or_a_refusal_favours_nothing() -> None:
+    history = [Turn(SAMTYCKE, (SECTION,))]
+    assert prior_sections("Vem utövar tillsyn över socialtjänsten?", history) == ()
+    assert prior_sections("hur länge gäller det?", []) == ()
+    refused = [Turn(SAMTYCKE, (SECTION,)), Turn("vad kostar en flygbiljett?", ())]
+    assert prior_sections("och tåget då?", refused) == ()
+
+
+def test_an_answer_gives_the_turn_the_next_question_is_read_against() -> None:
+    def cite(n: int, doc_id: str, section: tuple[str, ...]) -> Citation:
+        p = parts.passage(
+            chunk_id=f"c{n}", doc_id=doc_id, source=f"{doc_id}.md", title="T", publisher="",
+            year=2021, kind="lokal_rutin", municipality=None, section=section, page_start=None,
+            page_end=None, position=n, text="Text.",
+        )  # fmt: skip
+        return Citation(n=n, passage=p, quote="Text.")
+
+    answer = Answer(
+        question=SAMTYCKE, standalone_question=SAMTYCKE, answer="Svar [1] [2] [3].",
+        refused=False, citations=(cite(1, *SECTION), cite(2, *OTHER), cite(3, *SECTION)),
+        retrieved=(), mode="extractive",
+    )  # fmt: skip
+    assert answer.turn == Turn(SAMTYCKE, (SECTION, OTHER))  # each section once, in order
+    assert replace(answer, citations=(), refused=True).turn == Turn(SAMTYCKE, ())

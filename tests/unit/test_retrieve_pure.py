@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.retrieve import RRF_K, fuse, join_overlapping
+from assistant.retrieve import PRIOR_WEIGHT, RRF_K, favour, fuse, join_overlapping
 
 # --- fuse ------------------------------------------------------------------------------------
 
@@ -104,3 +104,21 @@ def test_a_second_chunk_inside_the_first_adds_nothing() -> None:
 def test_joining_split_text_with_its_overlap_restores_it(head: str, shared: str, tail: str) -> None:
     """Head and tail share no letter with the overlap, so no longer overlap can exist by chance."""
     assert join_overlapping(head + shared, shared + tail) == head + shared + tail
+
+
+# --- favour (the sections a follow-up refers to) ---------------------------------------------
+
+
+def test_favoured_ids_rise_as_if_ranked_by_one_more_side() -> None:
+    fused = fuse([("a", 0.9), ("b", 0.8), ("c", 0.7), ("d", 0.6)])
+    favoured = favour(fused, {"d", "c"})
+    assert [cid for cid, _ in favoured] == ["c", "d", "a", "b"]
+    scores = dict(favoured)
+    assert scores["c"] == pytest.approx(1 / (RRF_K + 3) + PRIOR_WEIGHT / (RRF_K + 1))
+    assert scores["a"] == dict(fused)["a"]  # the others keep their scores
+
+
+def test_favouring_nothing_changes_nothing() -> None:
+    fused = fuse([("a", 0.9), ("b", 0.8)], [("b", 3.0)])
+    assert favour(fused, set()) == fused
+    assert favour(fused, {"not-retrieved"}) == fused

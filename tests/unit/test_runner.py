@@ -1,5 +1,6 @@
 """The evaluation runner's wiring: conversations reach the system as the chat passes them,
-retrieval is measured on the question the system searched, and failures get a reason.
+retrieval is measured on the question the system searched (with the sections it favoured),
+and failures get a reason.
 (The real product and baselines run in tests/integration/test_eval_run.py.)"""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from assistant.types import Answer, Passage
+from assistant.types import Answer, Citation, Passage, SectionKey, Turn
 from eval.baseline import plain_tokens, rrf
 from eval.dataset import EvalItem
 from eval.runner import evaluate, failure
@@ -27,20 +28,24 @@ def passage(text: str) -> Passage:
     )  # fmt: skip
 
 
+CITED: SectionKey = ("d", ("Ansvar",))
+
+
 class RecordingSystem:
-    """Answers with the gold sentence and remembers what it was asked."""
+    """Answers with the gold sentence, citing it, and remembers what it was asked."""
 
     mode = "fake"
 
     def __init__(self) -> None:
-        self.calls: list[tuple[str, list[str]]] = []
+        self.calls: list[tuple[str, list[str | Turn]]] = []
 
-    def ask(self, question: str, history: Sequence[str] | None = None) -> Answer:
+    def ask(self, question: str, history: Sequence[str | Turn] | None = None) -> Answer:
         self.calls.append((question, list(history or [])))
         standalone = f"socialnämnden: {question}" if history else question
         return Answer(
             question=question, standalone_question=standalone, answer=f"{GOLD} [1]",
-            refused=False, citations=(), retrieved=(), mode=self.mode,
+            refused=False, citations=(Citation(1, passage(GOLD), GOLD),), retrieved=(),
+            mode=self.mode, prior_sections=(CITED,) if history else (),
         )  # fmt: skip
 
 
@@ -51,20 +56,25 @@ def test_history_is_passed_and_the_standalone_question_is_ranked(tmp_path: Path)
         category="followup", split="test", history=["vad är ekonomiskt bistånd?"],
     )  # fmt: skip
     system = RecordingSystem()
-    ranked: list[str] = []
+    ranked: list[tuple[str, Sequence[SectionKey]]] = []
 
-    def rank(question: str) -> list[Passage]:
-        ranked.append(question)
+    def rank(question: str, prior: Sequence[SectionKey]) -> list[Passage]:
+        ranked.append((question, prior))
         return [passage("Något annat."), passage(GOLD)]
 
     (record,) = evaluate("product", system, rank, [item], tmp_path)
-    assert system.calls == [("och vem ansvarar för det?", ["vad är ekonomiskt bistånd?"])]
-    assert ranked == ["socialnämnden: och vem ansvarar för det?"]
+    # as in the chat: the earlier question is asked first, and its answer's sections come along
+    assert system.calls == [
+        ("vad är ekonomiskt bistånd?", []),
+        ("och vem ansvarar för det?", [Turn("vad är ekonomiskt bistånd?", (CITED,))]),
+    ]
+    assert ranked == [("socialnämnden: och vem ansvarar för det?", (CITED,))]
     assert record.rank_of_first_gold == 2
     assert record.answer_recall == 1.0 and record.answer_precision == 1.0
     row = json.loads((tmp_path / "results-product.jsonl").read_text(encoding="utf-8"))
     assert row["history"] == ["vad är ekonomiskt bistånd?"]
     assert row["standalone_question"] == "socialnämnden: och vem ansvarar för det?"
+    assert row["prior_sections"] == [{"doc_id": "d", "section": "Ansvar"}]
     assert [p["gold"] for p in row["retrieved"]] == [False, True]
     assert row["split"] == "test" and row["failure"] is None
 

@@ -130,7 +130,7 @@ for n, pending in enumerate(queue):
 
 for slot in slots:
     pending = queue[0]
-    pending.start(assistant, [a.question for a in answers])
+    pending.start(assistant, [a.turn for a in answers])
     with slot.container():
         answer = None
         with render.page_errors():
