@@ -22,7 +22,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-APP = Path(__file__).with_name("app.py")
+APP = ROOT / "ui" / "app.py"  # the app script, by path: core never imports ui
 
 
 def streamlit_command(address: str, port: int) -> list[str]:

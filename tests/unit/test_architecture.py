@@ -98,3 +98,11 @@ def test_offline_defaults_are_an_explicit_call_that_a_deployment_may_override(
 
     assert os.environ["HF_HUB_OFFLINE"] == "0"
     assert all(os.environ[n] == v for n, v in OFFLINE_DEFAULTS.items() if n != "HF_HUB_OFFLINE")
+
+
+def test_the_app_launcher_starts_the_apps_own_script() -> None:
+    from core.serve import streamlit_command
+
+    command = streamlit_command("127.0.0.1", 8501)
+    app = Path(command[command.index("run") + 1])
+    assert app == ROOT / "ui" / "app.py" and app.is_file()
