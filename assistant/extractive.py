@@ -12,13 +12,13 @@ brackets hidden until `renumber`, so a footnote ("SoL [2].") is not taken for a 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.citations import hide_brackets
 from assistant.types import Citation, Passage
 from core import markers
-from core.material import ANSWER, answer_units, list_items, role_of
+from core.material import ANSWER, answer_units, is_list_line, list_items, role_of
 from core.textnorm import content_terms
 
 MAX_SENTENCES = 3
@@ -264,3 +264,15 @@ def _join(
         for rank, n in numbers.items()
     )
     return "\n\n".join(parts) if any("\n" in p for p in parts) else " ".join(parts), citations
+
+
+def list_intro(unit: str) -> str:
+    """The sentence that introduces a list unit ("… följande erfarenheter:"), if it has one."""
+    first = unit.split("\n", 1)[0].strip()
+    return "" if is_list_line(first) else first
+
+
+def own_similarity(passage: Passage, similarity: Mapping[str, float]) -> dict[str, float]:
+    """The similarities of the answer sentences that are in `passage`."""
+    keys = {unit_key(unit) for unit in answer_units(passage.text)}
+    return {key: score for key, score in similarity.items() if key in keys}

@@ -18,7 +18,7 @@ import numpy as np
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.citations import renumber
-from assistant.extractive import MAX_PASSAGES, compose, unit_key
+from assistant.extractive import MAX_PASSAGES, compose, list_intro, own_similarity, unit_key
 from assistant.followup import is_followup, prior_sections, rewrite_followup
 from assistant.glossary import Glossary
 from assistant.injection import without_injections
@@ -42,7 +42,7 @@ from core.errors import (
     StoreError,
 )
 from core.lock import holding_writer_lock
-from core.material import answer_units, is_list_line, list_items
+from core.material import answer_units, list_items
 from core.sentences import split_sentences
 from core.settings import Settings
 from core.store import ChunkStore, discard_embedded_index
@@ -430,18 +430,6 @@ class Assistant:
             return self.ask(inp["question"], history=inp.get("history"))
 
         return RunnableLambda(run, name="Kunskapsguide")
-
-
-def list_intro(unit: str) -> str:
-    """The sentence that introduces a list unit ("… följande erfarenheter:"), if it has one."""
-    first = unit.split("\n", 1)[0].strip()
-    return "" if is_list_line(first) else first
-
-
-def own_similarity(passage: Passage, similarity: Mapping[str, float]) -> dict[str, float]:
-    """The similarities of the answer sentences that are in `passage`."""
-    keys = {unit_key(unit) for unit in answer_units(passage.text)}
-    return {key: score for key, score in similarity.items() if key in keys}
 
 
 def as_turn(earlier: str | Turn) -> Turn:

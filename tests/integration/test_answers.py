@@ -84,8 +84,8 @@ def test_the_introduction_is_answered_with_its_year_and_kind(seed_assistant) -> 
                 strict=True,
                 reason=(
                     "a near miss: the refusal policy is fitted on the dev split with at most 10 % "
-                    "false refusals, and at that budget it answers this one (test split: 0.36 of "
-                    "unanswerable refused). Refusal from evidence is not good enough yet."
+                    "false refusals, and at that budget it answers this one (test split: 0.41 of "
+                    "unanswerable refused, 0.27 of near misses). Refusal from evidence is not good enough yet."
                 ),
             ),
         ),
