@@ -132,8 +132,8 @@ def child_environment(
 ) -> dict[str, str]:
     """The environment for a child process of this product: `base` (this process's own by
     default) without its KG_ variables, then `settings` whole, then `extra`."""
-    env = {k: v for k, v in (os.environ if base is None else base).items()}
-    env = {k: v for k, v in env.items() if not k.upper().startswith(PREFIX)}
+    source = os.environ if base is None else base
+    env = {k: v for k, v in source.items() if not k.upper().startswith(PREFIX)}
     env |= settings_environment(settings)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     return env | dict(extra or {})

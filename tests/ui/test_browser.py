@@ -10,15 +10,11 @@ import pytest
 
 from core.serve import streamlit_app
 from core.settings import ROOT, Settings
+from eval.bench_sessions import CHROMIUM, CHROMIUM_ARGS  # the one Debian chromium setup
 from tests.ui.conftest import PASSWORD, indexed_copy
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
 SHOTS = ROOT / "test-output" / "screenshots"
 ANSWER_TIMEOUT_MS = 180_000  # the first question waits for the model to load
 LOCAL_FACT = "I Testköping ska hembesök alltid göras av två handläggare tillsammans."

@@ -9,22 +9,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from core.serve import streamlit_app
 from core.settings import ROOT, Settings
+from eval.bench_sessions import CHROMIUM, CHROMIUM_ARGS  # the one Debian chromium setup
 from tests.conftest import make_settings
 from tests.ui.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
 SHOTS = ROOT / "test-output" / "screenshots"
 LOCKED = "För många misslyckade försök. Vänta 5 minuter"
 
